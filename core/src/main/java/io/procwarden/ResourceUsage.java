@@ -1,0 +1,25 @@
+package io.procwarden;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Resources a child used over its whole life, as the kernel reported when it was reaped
+ * ({@code waitid}/{@code wait4} rusage), so it is exact and cannot belong to another process.
+ *
+ * @param userCpu CPU time spent in user mode
+ * @param systemCpu CPU time spent in the kernel on its behalf
+ * @param peakRssBytes peak resident set size in bytes (Linux reports KiB; converted)
+ */
+public record ResourceUsage(Duration userCpu, Duration systemCpu, long peakRssBytes) {
+    /** Validates the fields. */
+    public ResourceUsage {
+        Objects.requireNonNull(userCpu, "userCpu");
+        Objects.requireNonNull(systemCpu, "systemCpu");
+    }
+
+    /** User plus system CPU time. */
+    public Duration totalCpu() {
+        return userCpu.plus(systemCpu);
+    }
+}

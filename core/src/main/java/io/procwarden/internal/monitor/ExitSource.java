@@ -1,0 +1,56 @@
+package io.procwarden.internal.monitor;
+
+import io.procwarden.MonitorBackend;
+import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Wait;
+import java.util.function.LongConsumer;
+
+/**
+ * A way of learning that processes exited: pidfd + epoll, kqueue, or polling. The monitor
+ * loop owns one and drives it from its single thread; only {@link #open}, {@link #adoptChild},
+ * {@link #arm} and {@link #wakeup} are called from other threads.
+ */
+interface ExitSource extends AutoCloseable {
+
+    MonitorBackend backend();
+
+    /** What {@link #open} found. */
+    sealed interface Opened permits Live, Ended {}
+
+    /** The process is alive (or a zombie not yet reported): watch it. */
+    record Live(Registration registration) implements Opened {}
+
+    /** The outcome is already known (no such process, or our child had exited and was reaped now). */
+    record Ended(Wait.Reaped outcome) implements Opened {}
+
+    /**
+     * Starts watching {@code pid} (caller's thread, under the loop lock): opens what the
+     * mechanism needs and finds out whether the process is our child.
+     */
+    Opened open(int pid, long key) throws SyscallException;
+
+    /** A registration for a child we just spawned; {@code pidfd} may be null (then by pid). */
+    Registration adoptChild(int pid, io.procwarden.internal.ffi.Fd pidfd, long key);
+
+    /**
+     * Starts delivering readiness for the registration (any thread). Returns the outcome at once
+     * when arming finds the process already gone (kqueue's ESRCH), else null.
+     */
+    Wait.Reaped arm(Registration registration) throws SyscallException;
+
+    /** Loop thread: blocks until something is ready or {@link #wakeup()}; reports ready keys. */
+    void await(LongConsumer ready) throws SyscallException;
+
+    /** Loop thread: how a ready process ended (reaping our child), or null if it has not yet. */
+    Wait.Reaped collect(Registration registration) throws SyscallException;
+
+    /** Loop thread: stops watching and releases the registration's resources. Idempotent. */
+    void disarm(Registration registration);
+
+    /** Any thread: makes {@link #await} return soon. */
+    void wakeup();
+
+    /** Loop thread, after every registration was disarmed. */
+    @Override
+    void close();
+}

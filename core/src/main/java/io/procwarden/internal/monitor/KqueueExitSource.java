@@ -1,0 +1,128 @@
+package io.procwarden.internal.monitor;
+
+import io.procwarden.ExitStatus;
+import io.procwarden.MonitorBackend;
+import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Errno;
+import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Kqueue;
+import io.procwarden.internal.ffi.Wait;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.function.LongConsumer;
+
+/**
+ * macOS and the BSDs: one kqueue with an {@code EVFILT_PROC}/{@code NOTE_EXIT} filter per
+ * watched process (any visible pid, child or not) and an {@code EVFILT_USER} filter to wake
+ * the loop. For children {@code NOTE_EXITSTATUS} also asks for the wait status; we still reap
+ * with {@code wait4}, which gives the resource usage and removes the zombie.
+ *
+ * <p>Not run on Linux: this compiles everywhere and its marshalling is unit-tested there; the
+ * contract tests run it on macOS.
+ */
+final class KqueueExitSource implements ExitSource {
+    private static final long WAKE_IDENT = 0;
+    private static final int MAX_EVENTS = 256;
+
+    private final Fd kq;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment events;
+
+    KqueueExitSource() throws SyscallException {
+        Fd k = Kqueue.create();
+        boolean ok = false;
+        try {
+            int err = Kqueue.change(k, WAKE_IDENT, Kqueue.EVFILT_USER, (short) (Kqueue.EV_ADD | Kqueue.EV_CLEAR), 0, 0);
+            if (err != 0) throw Errno.exception("kevent(EVFILT_USER, EV_ADD)", err);
+            ok = true;
+        } finally {
+            if (!ok) {
+                k.close();
+                arena.close();
+            }
+        }
+        this.kq = k;
+        this.events = arena.allocate(Kqueue.KEVENT, MAX_EVENTS);
+    }
+
+    @Override
+    public MonitorBackend backend() {
+        return MonitorBackend.KQUEUE;
+    }
+
+    @Override
+    public Opened open(int pid, long key) throws SyscallException {
+        return PidProbe.open(pid, key);
+    }
+
+    @Override
+    public Registration adoptChild(int pid, Fd pidfd, long key) {
+        return new Registration(key, pid, true, pidfd, -1);
+    }
+
+    @Override
+    public Wait.Reaped arm(Registration r) throws SyscallException {
+        int fflags = Kqueue.NOTE_EXIT | (r.child ? Kqueue.NOTE_EXITSTATUS : 0);
+        int err = Kqueue.change(kq, r.pid, Kqueue.EVFILT_PROC, (short) (Kqueue.EV_ADD | Kqueue.EV_ONESHOT), fflags, r.key);
+        if (err == 0) {
+            return null;
+        }
+        if (err != Errno.ESRCH) {
+            throw Errno.exception("kevent(EVFILT_PROC, EV_ADD, " + r.pid + ")", err);
+        }
+        // It existed when opened and exited before EV_ADD: report it now (the race guard).
+        r.disarmed = true;
+        return r.child
+                ? PidProbe.reapChild(r, 0)
+                : PidProbe.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+    }
+
+    @Override
+    public void await(LongConsumer ready) throws SyscallException {
+        int n = Kqueue.await(kq, events, MAX_EVENTS, -1);
+        for (int i = 0; i < n; i++) {
+            if (Kqueue.filterAt(events, i) == Kqueue.EVFILT_PROC) {
+                ready.accept(Kqueue.udataAt(events, i));
+            }
+        }
+    }
+
+    @Override
+    public Wait.Reaped collect(Registration r) throws SyscallException {
+        r.disarmed = true; // EV_ONESHOT: the kernel removed the filter when it fired
+        if (!r.child) {
+            return PidProbe.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+        }
+        // NOTE_EXIT fires as the process exits; a blocking wait4 on it returns at once.
+        return PidProbe.reapChild(r, 0);
+    }
+
+    @Override
+    public void disarm(Registration r) {
+        if (r.disarmed) return;
+        r.disarmed = true;
+        try {
+            Kqueue.change(kq, r.pid, Kqueue.EVFILT_PROC, Kqueue.EV_DELETE, 0, 0); // ENOENT/ESRCH: already gone
+        } catch (SyscallException e) {
+            System.getLogger(KqueueExitSource.class.getName()).log(System.Logger.Level.WARNING, e.getMessage());
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        if (!kq.isOpen()) return;
+        try {
+            Kqueue.change(kq, WAKE_IDENT, Kqueue.EVFILT_USER, (short) 0, Kqueue.NOTE_TRIGGER, 0);
+        } catch (SyscallException e) {
+            throw new IllegalStateException("cannot wake the monitor: " + e.getMessage(), e);
+        } catch (IllegalStateException closedMeanwhile) {
+            // the loop stopped between the check and the call
+        }
+    }
+
+    @Override
+    public void close() {
+        kq.close();
+        arena.close();
+    }
+}

@@ -1,0 +1,343 @@
+package io.procwarden.internal.monitor;
+
+import io.procwarden.ExitStatus;
+import io.procwarden.MonitorBackend;
+import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Wait;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one thread that serves every watched process of a monitor.
+ *
+ * <p>Registration happens on the caller's thread (so EMFILE or EPERM reach the caller), under
+ * {@link #lock}, which also makes watchers of the same pid share one registration. The loop
+ * thread only waits on the {@link ExitSource}, collects outcomes (reaping our children),
+ * releases registrations and calls listeners. Everything that releases a descriptor runs on the
+ * loop thread, so a descriptor number is never closed while the loop may still use it.
+ */
+public final class MonitorLoop implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(MonitorLoop.class.getName());
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final ExitSource source;
+    private final Thread thread;
+    private final Object lock = new Object();
+    private final Map<Integer, Registration> byPid = new HashMap<>(); // guarded by lock
+    private final Map<Long, Registration> byKey = new ConcurrentHashMap<>();
+    private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final AtomicLong keys = new AtomicLong();
+    private volatile boolean closing; // written under lock
+
+    private MonitorLoop(ExitSource source) {
+        this.source = source;
+        this.thread = new Thread(this::run, "procwarden-monitor-" + THREADS.incrementAndGet() + "-" + source.backend().id());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Starts a loop on the given backend. */
+    public static MonitorLoop start(MonitorBackend backend) throws SyscallException {
+        ExitSource source = switch (backend) {
+            case PIDFD -> new PidfdExitSource();
+            case KQUEUE -> new KqueueExitSource();
+            case POLLING -> new PollingExitSource(Long.getLong("procwarden.polling.intervalMillis",
+                    PollingExitSource.DEFAULT_INTERVAL_MILLIS));
+        };
+        return new MonitorLoop(source);
+    }
+
+    public MonitorBackend backend() {
+        return source.backend();
+    }
+
+    /** The loop's thread (for diagnostics and tests). */
+    public Thread thread() {
+        return thread;
+    }
+
+    /** Number of processes being watched right now. */
+    public int watchedCount() {
+        return byKey.size();
+    }
+
+    /**
+     * Watches {@code pid}: the listener is called once when it ends (at once, on this thread,
+     * if the outcome is already known).
+     *
+     * @param expectedStartTime the {@code /proc} start time the caller recorded, or -1; if the
+     *     pid now belongs to a process with another start time it is reported as no such process
+     * @return the registration (for {@link #unwatch}); null when the listener was already called
+     */
+    public Registration watch(int pid, long expectedStartTime, ExitListener listener) throws SyscallException {
+        Wait.Reaped immediate;
+        Registration r;
+        synchronized (lock) {
+            ensureOpen();
+            r = byPid.get(pid);
+            if (r != null) {
+                if (expectedStartTime >= 0 && !startTimeMatches(pid, expectedStartTime)) {
+                    immediate = PidProbe.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS);
+                    r = null;
+                } else {
+                    r.listeners.add(listener);
+                    return r;
+                }
+            } else {
+                ExitSource.Opened opened = source.open(pid, keys.incrementAndGet());
+                if (opened instanceof ExitSource.Ended ended) {
+                    immediate = ended.outcome();
+                } else {
+                    r = ((ExitSource.Live) opened).registration();
+                    if (expectedStartTime >= 0 && !startTimeMatches(pid, expectedStartTime)) {
+                        release(r);
+                        immediate = PidProbe.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS);
+                        r = null;
+                    } else {
+                        r.listeners.add(listener);
+                        immediate = insert(r);
+                    }
+                }
+            }
+        }
+        if (immediate != null) {
+            if (r != null) {
+                finish(r, immediate, null);
+            } else {
+                notify(listener, immediate, null);
+            }
+            return null;
+        }
+        return r;
+    }
+
+    /**
+     * Registers a child we just spawned. It stays registered until reaped, whether or not
+     * anyone listens, so it never becomes a lasting zombie.
+     *
+     * @param pidfd the child's pidfd, owned by the registration from now on; may be null for
+     *     backends that work by pid
+     */
+    public Registration registerChild(int pid, Fd pidfd, ExitListener listener) throws SyscallException {
+        Wait.Reaped immediate;
+        Registration r;
+        synchronized (lock) {
+            if (closing) {
+                if (pidfd != null) pidfd.close();
+                throw new IllegalStateException("ProcessMonitor is closed; cannot watch child " + pid);
+            }
+            r = source.adoptChild(pid, pidfd, keys.incrementAndGet());
+            if (listener != null) r.listeners.add(listener);
+            immediate = insert(r);
+        }
+        if (immediate != null) {
+            finish(r, immediate, null);
+        }
+        return r;
+    }
+
+    /** Puts a new registration in the maps and arms it; returns an outcome found while arming. */
+    private Wait.Reaped insert(Registration r) throws SyscallException {
+        byPid.put(r.pid, r);
+        byKey.put(r.key, r);
+        try {
+            return source.arm(r);
+        } catch (SyscallException | RuntimeException e) {
+            byPid.remove(r.pid, r);
+            byKey.remove(r.key);
+            r.finished = true;
+            release(r);
+            throw e;
+        }
+    }
+
+    /** Closes what an unarmed (or failed) registration holds, on the calling thread. */
+    private void release(Registration r) {
+        r.disarmed = true;
+        if (r.pidfd != null) r.pidfd.close();
+    }
+
+    /**
+     * Removes one listener. A non-child with no listeners left stops being watched; a child
+     * stays registered until reaped.
+     */
+    public void unwatch(Registration r, ExitListener listener) {
+        synchronized (lock) {
+            if (r.finished || !r.listeners.remove(listener)) return;
+            if (!r.listeners.isEmpty() || r.child) return;
+            r.finished = true;
+            byPid.remove(r.pid, r);
+            if (closing) return;
+        }
+        commands.add(() -> {
+            byKey.remove(r.key);
+            source.disarm(r);
+        });
+        source.wakeup();
+    }
+
+    /** Runs an action on the loop thread (tests use it to hold the loop still). */
+    public void runOnLoop(Runnable action) {
+        synchronized (lock) {
+            ensureOpen();
+            commands.add(action);
+        }
+        source.wakeup();
+    }
+
+    private void ensureOpen() {
+        if (closing) throw new IllegalStateException("ProcessMonitor is closed");
+    }
+
+    private static boolean startTimeMatches(int pid, long expected) {
+        return ProcStat.read(pid).map(s -> s.startTime() == expected).orElse(false);
+    }
+
+    private void run() {
+        Throwable fatal = null;
+        try {
+            while (!closing) {
+                runCommands();
+                source.await(this::onReady);
+            }
+        } catch (Throwable t) {
+            fatal = t;
+            LOG.log(System.Logger.Level.ERROR, "process monitor loop failed; failing every watch", t);
+        } finally {
+            shutdown(fatal);
+        }
+    }
+
+    private void runCommands() {
+        Runnable c;
+        while ((c = commands.poll()) != null) {
+            try {
+                c.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "monitor command failed", e);
+            }
+        }
+    }
+
+    private void onReady(long key) {
+        Registration r = byKey.get(key);
+        if (r == null) return; // released earlier in this batch
+        Wait.Reaped outcome;
+        try {
+            outcome = source.collect(r);
+        } catch (SyscallException | RuntimeException e) {
+            finish(r, null, e);
+            return;
+        }
+        if (outcome != null) {
+            finish(r, outcome, null);
+        }
+    }
+
+    /** Ends a registration once: removes it, releases it (on the loop thread), tells its listeners. */
+    private void finish(Registration r, Wait.Reaped outcome, Throwable error) {
+        List<ExitListener> listeners;
+        synchronized (lock) {
+            if (r.finished && r.listeners.isEmpty()) {
+                listeners = List.of();
+            } else {
+                listeners = new ArrayList<>(r.listeners);
+                r.listeners.clear();
+            }
+            r.finished = true;
+            byPid.remove(r.pid, r);
+        }
+        if (Thread.currentThread() == thread) {
+            byKey.remove(r.key);
+            source.disarm(r);
+        } else {
+            commands.add(() -> {
+                byKey.remove(r.key);
+                source.disarm(r);
+            });
+            source.wakeup();
+        }
+        for (ExitListener l : listeners) {
+            if (error != null) {
+                fail(l, error);
+            } else {
+                notify(l, outcome, r);
+            }
+        }
+    }
+
+    private static void notify(ExitListener l, Wait.Reaped outcome, Registration r) {
+        try {
+            l.onExit(outcome.status(), outcome.usage());
+        } catch (Throwable t) {
+            // A throwing listener must not stop the loop or keep others from being told.
+            LOG.log(System.Logger.Level.WARNING, "exit listener for " + (r != null ? r : "a process") + " threw", t);
+        }
+    }
+
+    private static void fail(ExitListener l, Throwable error) {
+        try {
+            l.onFailure(error);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "exit listener threw on failure", t);
+        }
+    }
+
+    /** Stops the loop; pending watches fail with IllegalStateException. Waits for the thread. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closing = true; // a second close also waits for the thread below
+        }
+        source.wakeup();
+        if (Thread.currentThread() != thread) {
+            boolean interrupted = false;
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private void shutdown(Throwable fatal) {
+        List<Registration> all;
+        synchronized (lock) {
+            closing = true;
+            all = new ArrayList<>(byKey.values());
+            byPid.clear();
+        }
+        runCommands();
+        for (Registration r : all) {
+            byKey.remove(r.key);
+            source.disarm(r);
+            Throwable error = fatal != null
+                    ? new IllegalStateException("process monitor failed while watching pid " + r.pid, fatal)
+                    : new IllegalStateException("ProcessMonitor closed while watching pid " + r.pid);
+            List<ExitListener> listeners;
+            synchronized (lock) {
+                listeners = new ArrayList<>(r.listeners);
+                r.listeners.clear();
+                r.finished = true;
+            }
+            for (ExitListener l : listeners) {
+                fail(l, error);
+            }
+            if (r.child) {
+                LOG.log(System.Logger.Level.DEBUG, "monitor closed before child " + r.pid + " exited; it is no longer reaped");
+            }
+        }
+        source.close();
+    }
+}

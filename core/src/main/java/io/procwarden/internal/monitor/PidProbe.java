@@ -1,0 +1,65 @@
+package io.procwarden.internal.monitor;
+
+import io.procwarden.ExitStatus;
+import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Errno;
+import io.procwarden.internal.ffi.Platform;
+import io.procwarden.internal.ffi.Signals;
+import io.procwarden.internal.ffi.Wait;
+import java.util.Optional;
+
+/**
+ * Opening a watch by pid, for the backends without pidfds (polling, kqueue): is it our child,
+ * does it exist, and its start time (Linux) so that a recycled pid is noticed.
+ */
+final class PidProbe {
+    private PidProbe() {}
+
+    static Wait.Reaped unknown(ExitStatus.UnknownReason reason) {
+        return new Wait.Reaped(new ExitStatus.Unknown(reason), null);
+    }
+
+    /**
+     * {@code wait4(pid, WNOHANG)} tells all three cases apart in one call: 0 for our live child,
+     * the status for our exited child (reaped now), ECHILD for anyone else's process.
+     */
+    static ExitSource.Opened open(int pid, long key) throws SyscallException {
+        try {
+            Wait.Reaped reaped = Wait.wait4(pid, Wait.WNOHANG);
+            if (reaped != null) {
+                return new ExitSource.Ended(reaped);
+            }
+            return new ExitSource.Live(new Registration(key, pid, true, null, -1));
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.ECHILD) throw e;
+        }
+        if (Platform.current().isLinux()) {
+            Optional<ProcStat> stat = ProcStat.read(pid);
+            if (stat.isEmpty()) {
+                return new ExitSource.Ended(unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
+            }
+            if (stat.get().hasExited()) {
+                return new ExitSource.Ended(unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
+            }
+            return new ExitSource.Live(new Registration(key, pid, false, null, stat.get().startTime()));
+        }
+        if (!Signals.kill(pid, 0)) {
+            return new ExitSource.Ended(unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
+        }
+        return new ExitSource.Live(new Registration(key, pid, false, null, -1));
+    }
+
+    /**
+     * Reaps our child without blocking; null if it still runs. ECHILD means a stray waitpid
+     * elsewhere reaped it first: reported as ALREADY_REAPED, never as an error.
+     */
+    static Wait.Reaped reapChild(Registration r, int options) throws SyscallException {
+        try {
+            return r.reapOnce(() -> Wait.wait4(r.pid, options));
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.ECHILD) throw e;
+            r.markReaped();
+            return unknown(ExitStatus.UnknownReason.ALREADY_REAPED);
+        }
+    }
+}

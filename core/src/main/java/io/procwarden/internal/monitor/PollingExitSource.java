@@ -1,0 +1,155 @@
+package io.procwarden.internal.monitor;
+
+import io.procwarden.ExitStatus;
+import io.procwarden.MonitorBackend;
+import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Platform;
+import io.procwarden.internal.ffi.Signals;
+import io.procwarden.internal.ffi.Wait;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+
+/**
+ * The fallback for systems without pidfds or kqueue (Linux before 5.3, seccomp sandboxes that
+ * block the pidfd calls): every {@link #intervalNanos} the loop checks each watched process.
+ *
+ * <ul>
+ *   <li>children: {@code wait4(pid, WNOHANG)} both checks and reaps;
+ *   <li>others: {@code kill(pid, 0)} every round, and on Linux {@code /proc/PID/stat} (zombie
+ *       state, and a start time that changed because the pid was recycled) for up to
+ *       {@link #STAT_CHECKS_PER_ROUND} of them per round, in rotation, to stay cheap when
+ *       thousands are watched.
+ * </ul>
+ * With nothing watched the loop blocks without a timeout: no wake-ups when idle.
+ */
+final class PollingExitSource implements ExitSource {
+    /** Default round interval: detection within 50 ms plus the round itself (target: 100 ms). */
+    static final long DEFAULT_INTERVAL_MILLIS = 50;
+    static final int STAT_CHECKS_PER_ROUND = 128;
+
+    private final long intervalNanos;
+    private final Set<Registration> armed = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition woken = lock.newCondition();
+    private boolean wakeRequested; // guarded by lock
+    private final boolean linux = Platform.current().isLinux();
+    private int statCursor;
+
+    PollingExitSource(long intervalMillis) {
+        if (intervalMillis < 1 || intervalMillis > 100) {
+            throw new IllegalArgumentException("polling interval must be 1..100 ms: " + intervalMillis);
+        }
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
+    }
+
+    @Override
+    public MonitorBackend backend() {
+        return MonitorBackend.POLLING;
+    }
+
+    @Override
+    public Opened open(int pid, long key) throws SyscallException {
+        return PidProbe.open(pid, key);
+    }
+
+    @Override
+    public Registration adoptChild(int pid, Fd pidfd, long key) {
+        return new Registration(key, pid, true, pidfd, -1);
+    }
+
+    @Override
+    public Wait.Reaped arm(Registration r) {
+        armed.add(r);
+        wakeup(); // check at once: it may already be gone
+        return null;
+    }
+
+    @Override
+    public void await(LongConsumer ready) throws SyscallException {
+        lock.lock();
+        try {
+            long remaining = intervalNanos;
+            while (!wakeRequested) {
+                if (armed.isEmpty()) {
+                    woken.await();
+                } else if (remaining > 0) {
+                    // sleep-ok: polling IS this backend's behaviour; any registration or close wakes it.
+                    remaining = woken.awaitNanos(remaining);
+                } else {
+                    break;
+                }
+            }
+            wakeRequested = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } finally {
+            lock.unlock();
+        }
+        poll(ready);
+    }
+
+    private void poll(LongConsumer ready) throws SyscallException {
+        List<Registration> nonChildren = new ArrayList<>();
+        for (Registration r : armed) {
+            if (r.outcome != null) continue;
+            if (r.child) {
+                r.outcome = PidProbe.reapChild(r, Wait.WNOHANG);
+            } else if (!Signals.kill(r.pid, 0)) {
+                r.outcome = PidProbe.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+            } else if (linux) {
+                nonChildren.add(r);
+            }
+            if (r.outcome != null) ready.accept(r.key);
+        }
+        // kill(pid, 0) succeeds for a zombie and for a stranger that reused the pid: /proc tells.
+        int n = nonChildren.size();
+        for (int i = 0; i < Math.min(n, STAT_CHECKS_PER_ROUND); i++) {
+            Registration r = nonChildren.get((statCursor + i) % n);
+            Optional<ProcStat> stat = ProcStat.read(r.pid);
+            if (stat.isEmpty() || stat.get().startTime() != r.startTime || stat.get().hasExited()) {
+                r.outcome = PidProbe.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+                ready.accept(r.key);
+            }
+        }
+        statCursor = n == 0 ? 0 : (statCursor + STAT_CHECKS_PER_ROUND) % n;
+    }
+
+    @Override
+    public Wait.Reaped collect(Registration r) {
+        return r.outcome;
+    }
+
+    @Override
+    public void disarm(Registration r) {
+        r.disarmed = true;
+        armed.remove(r);
+        if (r.pidfd != null) {
+            r.pidfd.close();
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        lock.lock();
+        try {
+            wakeRequested = true;
+            woken.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        armed.clear();
+    }
+}

@@ -1,0 +1,96 @@
+package io.procwarden.internal.monitor;
+
+import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Wait;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One watched process instance: everyone watching the same pid shares it (one pidfd, one
+ * epoll or kqueue registration), and it ends when that process ends.
+ */
+public final class Registration {
+    /** Identifies the registration in epoll data / kevent udata; 0 is the wake-up. */
+    final long key;
+    final int pid;
+    /** Our child: we reap it, and it stays registered until reaped even if nobody listens. */
+    final boolean child;
+    /** The pidfd (pidfd backend), owned by this registration; null for the other backends. */
+    final Fd pidfd;
+    /** /proc start time for non-children on Linux (reuse guard of the polling backend); -1 if unknown. */
+    final long startTime;
+
+    // Guarded by MonitorLoop.lock.
+    final List<ExitListener> listeners = new ArrayList<>(1);
+    boolean finished;
+
+    // Loop thread only.
+    boolean disarmed;
+    /** The polling and kqueue backends find the outcome while checking; collect() hands it over. */
+    Wait.Reaped outcome;
+
+    /** Guarded by synchronized(this): set once the child is reaped, after which its pid may be reused. */
+    private boolean reaped;
+
+    Registration(long key, int pid, boolean child, Fd pidfd, long startTime) {
+        this.key = key;
+        this.pid = pid;
+        this.child = child;
+        this.pidfd = pidfd;
+        this.startTime = startTime;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    public boolean isChild() {
+        return child;
+    }
+
+    /**
+     * Runs {@code reap} unless the child was already reaped, and records a successful reap; runs
+     * under this registration's lock, which {@link #whileUnreaped} also takes, so that a pid is
+     * never signalled after it was reaped (and could have been reused).
+     */
+    synchronized Wait.Reaped reapOnce(ReapCall reap) throws io.procwarden.SyscallException {
+        if (reaped) {
+            return null;
+        }
+        Wait.Reaped r = reap.call();
+        if (r != null) {
+            reaped = true;
+        }
+        return r;
+    }
+
+    /** Marks the child as reaped by someone else (ECHILD): its pid must not be used again. */
+    synchronized void markReaped() {
+        reaped = true;
+    }
+
+    /** Runs {@code action} only while the child is unreaped; returns false if it was reaped. */
+    public synchronized boolean whileUnreaped(PidAction action) throws io.procwarden.SyscallException {
+        if (reaped) {
+            return false;
+        }
+        return action.run(pid);
+    }
+
+    /** A reaping call. */
+    @FunctionalInterface
+    interface ReapCall {
+        Wait.Reaped call() throws io.procwarden.SyscallException;
+    }
+
+    /** An action on a pid that must not run once the pid may have been reused. */
+    @FunctionalInterface
+    public interface PidAction {
+        boolean run(int pid) throws io.procwarden.SyscallException;
+    }
+
+    @Override
+    public String toString() {
+        return "Registration[pid " + pid + (child ? ", child" : "") + "]";
+    }
+}
