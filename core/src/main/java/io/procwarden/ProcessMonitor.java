@@ -4,10 +4,10 @@ import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Unistd;
 import io.procwarden.internal.monitor.ExitListener;
 import io.procwarden.internal.monitor.MonitorLoop;
+import io.procwarden.internal.monitor.ProcStat;
 import io.procwarden.internal.monitor.Registration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 
@@ -189,7 +189,8 @@ public final class ProcessMonitor implements AutoCloseable {
     private static long readPidMax() {
         if (Platform.current().isLinux()) {
             try {
-                return Long.parseLong(Files.readString(Path.of("/proc/sys/kernel/pid_max")).trim());
+                return Long.parseLong(new String(ProcStat.readProcFile(Path.of("/proc/sys/kernel/pid_max")),
+                        java.nio.charset.StandardCharsets.US_ASCII).trim());
             } catch (IOException | NumberFormatException e) {
                 return 4_194_304; // PID_MAX_LIMIT on 64-bit Linux
             }

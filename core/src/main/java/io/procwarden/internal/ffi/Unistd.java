@@ -32,6 +32,7 @@ public final class Unistd {
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;
     public static final int FD_CLOEXEC = 1;
+    public static final int F_DUPFD_CLOEXEC = Platform.current().isMacOs() ? 67 : 1030;
 
     // int close(int fd);
     private static final class CloseH {
@@ -216,6 +217,11 @@ public final class Unistd {
         } finally {
             fd.release();
         }
+    }
+
+    /** A close-on-exec duplicate with the lowest free number at or above {@code min} (F_DUPFD_CLOEXEC). */
+    public static Fd dupCloexecAbove(Fd fd, int min) throws SyscallException {
+        return Fd.adopt(fcntl(fd, F_DUPFD_CLOEXEC, min), "dup of " + fd);
     }
 
     /** fcntl(2) with an integer argument (or none: pass 0). */

@@ -28,7 +28,7 @@ public record ProcStat(int pid, char state, int ppid, int pgrp, int session, lon
     public static Optional<ProcStat> read(int pid) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "stat"));
+            bytes = readProcFile(Path.of("/proc", Integer.toString(pid), "stat"));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
@@ -36,6 +36,16 @@ public record ProcStat(int pid, char state, int ppid, int pgrp, int session, lon
             return Optional.empty();
         }
         return Optional.of(parse(pid, new String(bytes, StandardCharsets.US_ASCII)));
+    }
+
+    /**
+     * Reads a /proc file to its end. Not {@code Files.readAllBytes}: /proc files report size 0,
+     * and on JDK 25 that call returned only the first byte of {@code /proc/sys/kernel/pid_max}.
+     */
+    public static byte[] readProcFile(Path path) throws IOException {
+        try (var in = Files.newInputStream(path)) {
+            return in.readAllBytes();
+        }
     }
 
     /** Parses the contents of a stat file. */

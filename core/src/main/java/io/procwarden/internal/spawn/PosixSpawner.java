@@ -1,0 +1,173 @@
+package io.procwarden.internal.spawn;
+
+import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Errno;
+import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Native;
+import io.procwarden.internal.ffi.Pidfd;
+import io.procwarden.internal.ffi.Spawn;
+import io.procwarden.internal.ffi.Unistd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Starts a child with posix_spawn, with nothing inherited but what the request names.
+ *
+ * <p>In the child, in this order: the chosen descriptors are dup2'd to their numbers (0, 1, 2
+ * and preserved ones); every other descriptor is closed ({@link FdCloser}); the signal mask is
+ * emptied and every signal's disposition reset to default (HotSpot blocks some signals and the
+ * child would inherit that); optionally a new session or process group; chdir; exec. glibc
+ * reports an exec failure as posix_spawn's return value and reaps the failed child itself.
+ *
+ * <p>Right after a successful spawn the child's pidfd is opened: race-free, because nobody but
+ * our monitor reaps our children, so the pid cannot have been reused yet.
+ */
+public final class PosixSpawner {
+    private PosixSpawner() {}
+
+    /**
+     * What to start.
+     *
+     * @param path the executable's path (already resolved; not searched on PATH)
+     * @param argv the arguments, argv[0] first
+     * @param env "NAME=value" entries, or null to inherit this process's environment
+     * @param cwd the working directory, or null for ours
+     * @param childFds child descriptor number -> the parent descriptor it gets; 0, 1 or 2 absent
+     *     means the child inherits ours
+     * @param newSession setsid in the child
+     * @param newProcessGroup setpgid(0, 0) in the child (ignored with newSession, which implies it)
+     */
+    public record Request(String path, List<String> argv, List<String> env, String cwd, Map<Integer, Fd> childFds,
+            boolean newSession, boolean newProcessGroup) {
+        public Request {
+            argv = List.copyOf(argv);
+            env = env == null ? null : List.copyOf(env);
+            childFds = Map.copyOf(childFds);
+        }
+    }
+
+    /** A started child: its pid and, where the kernel has them, its pidfd (owned by the caller). */
+    public record Started(int pid, Fd pidfd) {}
+
+    /**
+     * Spawns the child.
+     *
+     * @throws SpawnFailure naming the step and errno (posix_spawn's return for exec failures:
+     *     ENOENT, EACCES, ENOEXEC, E2BIG, ...)
+     */
+    public static Started spawn(Request req) throws SpawnFailure {
+        int maxTarget = 2;
+        for (int target : req.childFds().keySet()) {
+            if (target < 0) throw new IllegalArgumentException("negative child fd: " + target);
+            maxTarget = Math.max(maxTarget, target);
+        }
+        List<Fd> temporaries = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fa = arena.allocate(Spawn.FILE_ACTIONS_SIZE, 16);
+            MemorySegment attr = arena.allocate(Spawn.ATTR_SIZE, 16);
+            check(Spawn.fileActionsInit(fa), "posix_spawn_file_actions_init");
+            try {
+                check(Spawn.attrInit(attr), "posix_spawnattr_init");
+                try {
+                    short flags = addFileActions(arena, fa, req, maxTarget, temporaries);
+                    flags |= Spawn.POSIX_SPAWN_SETSIGMASK | Spawn.POSIX_SPAWN_SETSIGDEF;
+                    check(Spawn.attrSetSigmask(attr, Spawn.emptySigset(arena)), "posix_spawnattr_setsigmask");
+                    check(Spawn.attrSetSigdefault(attr, Spawn.fullSigset(arena)), "posix_spawnattr_setsigdefault");
+                    if (req.newSession()) {
+                        flags |= Spawn.POSIX_SPAWN_SETSID;
+                    } else if (req.newProcessGroup()) {
+                        flags |= Spawn.POSIX_SPAWN_SETPGROUP;
+                        check(Spawn.attrSetPgroup(attr, 0), "posix_spawnattr_setpgroup");
+                    }
+                    check(Spawn.attrSetFlags(attr, flags), "posix_spawnattr_setflags");
+                    return launch(arena, fa, attr, req);
+                } finally {
+                    Spawn.attrDestroy(attr);
+                }
+            } finally {
+                Spawn.fileActionsDestroy(fa);
+            }
+        } finally {
+            for (Fd t : temporaries) t.close();
+        }
+    }
+
+    private static short addFileActions(Arena arena, MemorySegment fa, Request req, int maxTarget, List<Fd> temporaries)
+            throws SpawnFailure {
+        // A source whose number is at or below the highest target could be overwritten by an
+        // earlier dup2 (or be its own target, where dup2 would leave FD_CLOEXEC set): give it a
+        // temporary close-on-exec number above every target first.
+        Map<Integer, Integer> sources = new TreeMap<>();
+        for (Map.Entry<Integer, Fd> e : req.childFds().entrySet()) {
+            Fd src = e.getValue();
+            int n = src.number();
+            if (n <= maxTarget) {
+                Fd high = dupAbove(src, maxTarget);
+                temporaries.add(high);
+                n = high.number();
+            }
+            sources.put(e.getKey(), n);
+        }
+        for (Map.Entry<Integer, Integer> e : sources.entrySet()) {
+            check(Spawn.addDup2(fa, e.getValue(), e.getKey()), "posix_spawn_file_actions_adddup2("
+                    + e.getValue() + ", " + e.getKey() + ")");
+        }
+        if (req.cwd() != null) {
+            if (!Spawn.hasAddChdir()) {
+                throw new SpawnFailure("this C library has no posix_spawn_file_actions_addchdir_np (glibc < 2.29)"
+                        + "; cannot set the working directory", Errno.ENOSYS);
+            }
+            check(Spawn.addChdir(fa, Native.cString(arena, req.cwd())), "posix_spawn_file_actions_addchdir_np");
+        }
+        List<Integer> keep = new ArrayList<>(List.of(0, 1, 2));
+        keep.removeAll(req.childFds().keySet());
+        return FdCloser.addCloseActions(fa, maxTarget + 1, keep);
+    }
+
+    private static Fd dupAbove(Fd fd, int above) throws SpawnFailure {
+        try {
+            return Unistd.dupCloexecAbove(fd, above + 1);
+        } catch (SyscallException e) {
+            throw new SpawnFailure("fcntl(F_DUPFD_CLOEXEC) of " + fd, e.errno());
+        }
+    }
+
+    private static Started launch(Arena arena, MemorySegment fa, MemorySegment attr, Request req) throws SpawnFailure {
+        MemorySegment path = Native.cString(arena, req.path());
+        MemorySegment argv = Native.cStringArray(arena, req.argv());
+        MemorySegment envp = req.env() == null ? Spawn.environ() : Native.cStringArray(arena, req.env());
+        MemorySegment pidOut = arena.allocate(ValueLayout.JAVA_INT);
+        int err;
+        do {
+            err = Spawn.spawn(pidOut, path, fa, attr, argv, envp);
+        } while (err == Errno.EINTR);
+        if (err != 0) {
+            throw new SpawnFailure("posix_spawn", err);
+        }
+        int pid = pidOut.get(ValueLayout.JAVA_INT, 0);
+        return new Started(pid, openPidfd(pid));
+    }
+
+    /** The child's pidfd, or null where the kernel or a sandbox refuses pidfds. */
+    private static Fd openPidfd(int pid) throws SpawnFailure {
+        if (!PidfdSupport.available()) {
+            return null;
+        }
+        try {
+            return Pidfd.open(pid);
+        } catch (SyscallException e) {
+            // EMFILE and the like: the child runs; the caller must still be able to reap it,
+            // so report the failure with the pid.
+            throw new SpawnFailure("pidfd_open(" + pid + ") after spawning it", e.errno(), pid);
+        }
+    }
+
+    private static void check(int err, String step) throws SpawnFailure {
+        if (err != 0) throw new SpawnFailure(step, err);
+    }
+}

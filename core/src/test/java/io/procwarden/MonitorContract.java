@@ -1,0 +1,305 @@
+package io.procwarden;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import io.procwarden.internal.ffi.Unistd;
+import io.procwarden.internal.ffi.Wait;
+import io.procwarden.testing.Children;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every monitor backend must do, against real processes. Subclasses pick the backend.
+ * Nothing here sleeps to wait: tests wait on futures and latches, and kill what they start.
+ */
+abstract class MonitorContract {
+    static final Duration LONG = Duration.ofSeconds(30);
+
+    abstract MonitorBackend backend();
+
+    ProcessMonitor monitor;
+
+    @BeforeEach
+    void start() {
+        monitor = ProcessMonitor.create(backend());
+        assertThat(monitor.backend()).isEqualTo(backend());
+    }
+
+    @AfterEach
+    void stop() {
+        monitor.close();
+    }
+
+    static ExitStatus await(CompletableFuture<ExitStatus> f) throws Exception {
+        return f.get(LONG.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Test
+    void exitCodeOfAChild() throws Exception {
+        int pid = Children.sh("exit 7");
+        assertThat(await(monitor.watch(pid))).isEqualTo(new ExitStatus.Exited(7));
+        assertThat(Children.state(pid)).as("reaped, no zombie").isEqualTo('?');
+    }
+
+    @Test
+    void delayedExitIsNoticed() throws Exception {
+        int pid = Children.sh("sleep 0.2; exit 3");
+        CompletableFuture<ExitStatus> f = monitor.watch(pid);
+        assertThat(f).isNotDone();
+        assertThat(await(f)).isEqualTo(new ExitStatus.Exited(3));
+    }
+
+    @Test
+    void pidWithNoProcessCompletesAtOnce() throws Exception {
+        CompletableFuture<ExitStatus> f = monitor.watch(Children.freePid());
+        assertThat(f).isDone();
+        assertThat(await(f)).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
+    }
+
+    @Test
+    void sigkillIsDecodedAsASignal() throws Exception {
+        int pid = Children.sh("exec sleep 600");
+        CompletableFuture<ExitStatus> f = monitor.watch(pid);
+        Children.kill(pid, Signal.KILL.number());
+        ExitStatus s = await(f);
+        assertThat(s).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+        assertThat(s.shellCode()).isEqualTo(137);
+    }
+
+    @Test
+    void sigsegvWithoutCoreDump(@TempDir Path dir) throws Exception {
+        int pid = Children.sh("ulimit -c 0; kill -SEGV $$", dir);
+        assertThat(await(monitor.watch(pid))).isEqualTo(new ExitStatus.Signaled(Signal.SEGV, false));
+    }
+
+    @Test
+    void sigsegvWithCoreDump(@TempDir Path dir) throws Exception {
+        String pattern = new String(io.procwarden.internal.monitor.ProcStat.readProcFile(
+                Path.of("/proc/sys/kernel/core_pattern"))).trim();
+        assumeThat(pattern).as("core_pattern writes a file (a pipe handler may refuse dumps)").doesNotStartWith("|");
+        int pid = Children.sh("ulimit -c unlimited; kill -SEGV $$", dir);
+        assertThat(await(monitor.watch(pid))).isEqualTo(new ExitStatus.Signaled(Signal.SEGV, true));
+    }
+
+    @Test
+    void threeMonitorsOnDifferentPids() throws Exception {
+        try (ProcessMonitor m2 = ProcessMonitor.create(backend()); ProcessMonitor m3 = ProcessMonitor.create(backend())) {
+            int a = Children.sh("exit 1");
+            int b = Children.sh("sleep 0.1; exit 2");
+            int c = Children.sh("exec sleep 600");
+            CompletableFuture<ExitStatus> fa = monitor.watch(a);
+            CompletableFuture<ExitStatus> fb = m2.watch(b);
+            CompletableFuture<ExitStatus> fc = m3.watch(c);
+            Children.kill(c, Signal.TERM.number());
+            assertThat(await(fa)).isEqualTo(new ExitStatus.Exited(1));
+            assertThat(await(fb)).isEqualTo(new ExitStatus.Exited(2));
+            assertThat(await(fc)).isEqualTo(new ExitStatus.Signaled(Signal.TERM, false));
+        }
+    }
+
+    @Test
+    void manyWaitersShareOneRegistration() throws Exception {
+        int pid = Children.sh("exec sleep 600");
+        List<CompletableFuture<ExitStatus>> all = new ArrayList<>();
+        for (int i = 0; i < 50; i++) all.add(monitor.watch(pid));
+        assertThat(monitor.watchedCount()).isEqualTo(1);
+        Children.kill(pid, Signal.KILL.number());
+        for (CompletableFuture<ExitStatus> f : all) {
+            assertThat(await(f)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+        }
+        assertThat(all).extracting(f -> f == all.get(0)).containsOnlyOnce(true); // a new future per call
+    }
+
+    @Test
+    void nonChildIsNoticedWhileStillAZombie() throws Exception {
+        try (Children.NonChild p = Children.nonChild(false)) {
+            CompletableFuture<ExitStatus> f = monitor.watch(p.pid());
+            assertThat(f).isNotDone();
+            Children.kill(p.pid(), Signal.KILL.number());
+            assertThat(await(f)).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
+            // Its parent never reaps it: we were told at its death, not at its reaping.
+            assertThat(Children.state(p.pid())).isEqualTo('Z');
+        }
+    }
+
+    @Test
+    void nonChildReapedByItsParent() throws Exception {
+        try (Children.NonChild p = Children.nonChild(true)) {
+            CompletableFuture<ExitStatus> f = monitor.watch(p.pid());
+            Children.kill(p.pid(), Signal.TERM.number());
+            assertThat(await(f)).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
+        }
+    }
+
+    @Test
+    void childReapedBySomeoneElseIsAlreadyReaped() throws Exception {
+        int pid = Children.sh("exec sleep 600");
+        CompletableFuture<ExitStatus> f = monitor.watch(pid);
+        // Hold the loop still so the stray waitpid below is sure to win the race.
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        monitor.loop().runOnLoop(() -> {
+            held.countDown();
+            awaitQuietly(release);
+        });
+        assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+        Children.kill(pid, Signal.KILL.number());
+        Wait.Reaped stray = Wait.wait4(pid, 0); // blocking: returns once the child is dead
+        assertThat(stray.status()).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+        release.countDown();
+        assertThat(await(f)).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.ALREADY_REAPED));
+        // The loop survived: it still serves new watches.
+        assertThat(await(monitor.watch(Children.sh("exit 5")))).isEqualTo(new ExitStatus.Exited(5));
+    }
+
+    @Test
+    void adoptionChecksTheStartTime() throws Exception {
+        int pid = Children.sh("exec sleep 600");
+        ProcessIdentity id = ProcessIdentity.of(pid).orElseThrow();
+        ProcessIdentity stranger = new ProcessIdentity(pid, id.startTime() + 1);
+        CompletableFuture<ExitStatus> wrong = monitor.watch(stranger);
+        assertThat(wrong).isDone();
+        assertThat(await(wrong)).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
+        CompletableFuture<ExitStatus> right = monitor.watch(ProcessIdentity.parse(id.toPidFileLine()));
+        // A second adopter of the same pid with a wrong start time joins nothing.
+        assertThat(await(monitor.watch(stranger))).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
+        assertThat(right).isNotDone();
+        Children.kill(pid, Signal.KILL.number());
+        assertThat(await(right)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+    }
+
+    @Test
+    void raceBetweenExitAndRegistrationIsReported() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            int pid = Children.sh("exit " + (i % 7));
+            assertThat(await(monitor.watch(pid))).isEqualTo(new ExitStatus.Exited(i % 7));
+        }
+    }
+
+    @Test
+    void invalidPidsAreRejectedWithTheValue() {
+        assertThatThrownBy(() -> monitor.watch(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
+        assertThatThrownBy(() -> monitor.watch(-5)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-5");
+        long beyond = Children.pidMax() + 1L;
+        assertThatThrownBy(() -> monitor.watch(beyond)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(Long.toString(beyond));
+        int self = Unistd.getpid();
+        assertThatThrownBy(() -> monitor.watch(self)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(Integer.toString(self));
+    }
+
+    @Test
+    void cancellingOneFutureLeavesTheOthers() throws Exception {
+        try (Children.NonChild p = Children.nonChild(true)) {
+            CompletableFuture<ExitStatus> a = monitor.watch(p.pid());
+            CompletableFuture<ExitStatus> b = monitor.watch(p.pid());
+            assertThat(a.cancel(false)).isTrue();
+            assertThat(monitor.watchedCount()).isEqualTo(1);
+            b.cancel(false);
+            syncWithLoop();
+            assertThat(monitor.watchedCount()).as("no interest left: unregistered").isZero();
+            CompletableFuture<ExitStatus> c = monitor.watch(p.pid());
+            Children.kill(p.pid(), Signal.KILL.number());
+            assertThat(await(c)).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
+        }
+    }
+
+    @Test
+    void cancelledChildIsStillReaped() throws Exception {
+        int pid = Children.sh("exec sleep 600");
+        monitor.watch(pid).cancel(false);
+        assertThat(monitor.watchedCount()).as("a child stays registered to be reaped").isEqualTo(1);
+        CompletableFuture<ExitStatus> again = monitor.watch(pid);
+        Children.kill(pid, Signal.KILL.number());
+        assertThat(await(again)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+        assertThat(Children.state(pid)).isEqualTo('?');
+    }
+
+    @Test
+    void aThrowingCallbackDoesNotStopTheLoop() throws Exception {
+        int pid = Children.sh("exit 1");
+        CompletableFuture<Void> dependent = monitor.watch(pid).thenRun(() -> {
+            throw new IllegalStateException("callback failure (expected by the test)");
+        });
+        assertThatThrownBy(() -> dependent.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        assertThat(await(monitor.watch(Children.sh("exit 2")))).isEqualTo(new ExitStatus.Exited(2));
+        assertThat(monitor.loop().thread().isAlive()).isTrue();
+    }
+
+    @Test
+    void closeFailsPendingWatchesAndReleasesEverything() throws Exception {
+        long fdsBefore = Children.openFds();
+        String prefix = "procwarden-monitor-";
+        long threadsBefore = Children.threadsNamed(prefix);
+        ProcessMonitor m = ProcessMonitor.create(backend());
+        assertThat(Children.threadsNamed(prefix)).isEqualTo(threadsBefore + 1);
+        List<Children.NonChild> procs = new ArrayList<>();
+        List<CompletableFuture<ExitStatus>> pending = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                Children.NonChild p = Children.nonChild(true);
+                procs.add(p);
+                pending.add(m.watch(p.pid()));
+            }
+            m.close();
+            for (CompletableFuture<ExitStatus> f : pending) {
+                assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("closed");
+            }
+            assertThatThrownBy(() -> m.watch(procs.get(0).pid())).isInstanceOf(IllegalStateException.class);
+            m.close(); // idempotent
+        } finally {
+            for (Children.NonChild p : procs) p.close();
+        }
+        assertThat(Children.threadsNamed(prefix)).isEqualTo(threadsBefore);
+        assertThat(Children.openFds()).isEqualTo(fdsBefore);
+    }
+
+    @Test
+    void oneThreadServesManyProcesses() throws Exception {
+        long threadsBefore = Thread.activeCount();
+        List<Integer> pids = new ArrayList<>();
+        List<CompletableFuture<ExitStatus>> fs = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            int pid = Children.sh("exec sleep 600");
+            pids.add(pid);
+            fs.add(monitor.watch(pid));
+        }
+        assertThat(monitor.watchedCount()).isEqualTo(200);
+        assertThat(Thread.activeCount()).isLessThanOrEqualTo((int) threadsBefore);
+        AtomicInteger done = new AtomicInteger();
+        fs.forEach(f -> f.thenRun(done::incrementAndGet));
+        for (int pid : pids) Children.kill(pid, Signal.KILL.number());
+        CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        assertThat(done.get()).isEqualTo(200);
+        for (CompletableFuture<ExitStatus> f : fs) assertThat(f.get()).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+    }
+
+    /** Returns once every command queued on the loop before now has run. */
+    void syncWithLoop() throws InterruptedException {
+        CountDownLatch l = new CountDownLatch(1);
+        monitor.loop().runOnLoop(l::countDown);
+        assertThat(l.await(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static void awaitQuietly(CountDownLatch l) {
+        try {
+            l.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.procwarden.testing;
+
+import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Signals;
+import io.procwarden.internal.spawn.PosixSpawner;
+import io.procwarden.internal.spawn.SpawnFailure;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Real processes for tests: children spawned without the JDK (so no JDK reaper competes), non-children, counters. */
+public final class Children {
+    private Children() {}
+
+    /** Starts {@code /bin/sh -c script} as our child (not registered anywhere); returns its pid. */
+    public static int sh(String script) {
+        return sh(script, null);
+    }
+
+    /** Starts {@code /bin/sh -c script} in {@code cwd} as our child; returns its pid. */
+    public static int sh(String script, Path cwd) {
+        try {
+            PosixSpawner.Started s = PosixSpawner.spawn(new PosixSpawner.Request("/bin/sh", List.of("sh", "-c", script),
+                    null, cwd == null ? null : cwd.toString(), Map.of(), false, false));
+            if (s.pidfd() != null) s.pidfd().close();
+            return s.pid();
+        } catch (SpawnFailure e) {
+            throw new IllegalStateException("cannot spawn sh -c " + script + ": " + e.getMessage() + " errno " + e.errno(), e);
+        }
+    }
+
+    /** Sends a signal by pid; only for our unreaped children or processes the test owns. */
+    public static void kill(int pid, int signal) {
+        try {
+            if (!Signals.kill(pid, signal)) {
+                throw new IllegalStateException("kill(" + pid + ", " + signal + "): no such process");
+            }
+        } catch (io.procwarden.SyscallException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A process that is not our child: a {@code sleep} started by an intermediate shell, which
+     * is a JDK child. With {@code parentReaps} false the shell execs into a sleep that never
+     * reaps, so the process stays a zombie after it dies.
+     */
+    public static NonChild nonChild(boolean parentReaps) {
+        String script = parentReaps
+                ? "sleep 600 & echo $!; wait"
+                : "sleep 600 & echo $!; exec sleep 600";
+        try {
+            Process parent = new ProcessBuilder("/bin/sh", "-c", script).redirectErrorStream(true).start();
+            BufferedReader r = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.US_ASCII));
+            int pid = Integer.parseInt(r.readLine().trim());
+            return new NonChild(pid, parent);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A non-child process and the JDK child that is its parent; close kills both. */
+    public record NonChild(int pid, Process parent) implements AutoCloseable {
+        @Override
+        public void close() throws InterruptedException {
+            try {
+                Signals.kill(pid, 9);
+            } catch (io.procwarden.SyscallException e) {
+                throw new IllegalStateException(e);
+            }
+            parent.destroyForcibly();
+            parent.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A pid with no process: free now (nothing under /proc), below pid_max. */
+    public static int freePid() {
+        int max = pidMax();
+        for (int pid = max - 1; pid > 300; pid--) {
+            if (!Files.exists(Path.of("/proc", Integer.toString(pid)))) return pid;
+        }
+        throw new IllegalStateException("no free pid");
+    }
+
+    public static int pidMax() {
+        try {
+            return Integer.parseInt(new String(io.procwarden.internal.monitor.ProcStat.readProcFile(
+                    Path.of("/proc/sys/kernel/pid_max")), StandardCharsets.US_ASCII).trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The number of open descriptors of this JVM. */
+    public static long openFds() {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count() - 1; // the directory stream's own descriptor
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Live threads whose name starts with {@code prefix}. */
+    public static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith(prefix))
+                .count();
+    }
+
+    /** The state letter of a process from /proc/PID/stat, or '?' if gone. */
+    public static char state(int pid) {
+        return io.procwarden.internal.monitor.ProcStat.read(pid).map(s -> s.state()).orElse('?');
+    }
+
+    /** Closes an fd quietly (test cleanup). */
+    public static void close(Fd fd) {
+        if (fd != null) fd.close();
+    }
+}
