@@ -24,7 +24,11 @@ import java.util.Optional;
  */
 public record ProcStat(int pid, char state, int ppid, int pgrp, int session, long startTime) {
 
-    /** Reads {@code /proc/PID/stat}; empty when there is no such process (or no /proc). */
+    /**
+     * Reads {@code /proc/PID/stat}; empty when there is no such process.
+     *
+     * @throws java.io.UncheckedIOException when the file exists but cannot be read (EMFILE, ...)
+     */
     public static Optional<ProcStat> read(int pid) {
         byte[] bytes;
         try {
@@ -32,8 +36,12 @@ public record ProcStat(int pid, char state, int ppid, int pgrp, int session, lon
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            // ESRCH while reading (process vanished mid-read) surfaces as IOException.
-            return Optional.empty();
+            // ESRCH while reading: the process vanished between open and read.
+            if (String.valueOf(e.getMessage()).contains("No such process")) {
+                return Optional.empty();
+            }
+            // Anything else (EMFILE, EACCES) says nothing about the process: never "gone".
+            throw new java.io.UncheckedIOException("cannot read /proc/" + pid + "/stat: " + e.getMessage(), e);
         }
         return Optional.of(parse(pid, new String(bytes, StandardCharsets.US_ASCII)));
     }
