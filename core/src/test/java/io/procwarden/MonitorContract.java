@@ -281,9 +281,12 @@ abstract class MonitorContract {
         assertThat(monitor.watchedCount()).isEqualTo(200);
         assertThat(Thread.activeCount()).isLessThanOrEqualTo((int) threadsBefore);
         AtomicInteger done = new AtomicInteger();
-        fs.forEach(f -> f.thenRun(done::incrementAndGet));
+        // Wait on the counting dependents themselves: allOf(fs) may complete before the last
+        // thenRun has run (dependents of one future run in an unspecified order).
+        List<CompletableFuture<Void>> counted = new ArrayList<>();
+        fs.forEach(f -> counted.add(f.thenRun(done::incrementAndGet)));
         for (int pid : pids) Children.kill(pid, Signal.KILL.number());
-        CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        CompletableFuture.allOf(counted.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         assertThat(done.get()).isEqualTo(200);
         for (CompletableFuture<ExitStatus> f : fs) assertThat(f.get()).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
     }

@@ -54,13 +54,19 @@ public final class Children {
      * reaps, so the process stays a zombie after it dies.
      */
     public static NonChild nonChild(boolean parentReaps) {
+        // Without reaping: the shell must have exec'd into sleep before the test may kill the
+        // child, or the shell (dash reaps any child in its wait loop) could still reap it. The
+        // exec'd sleep gets its output redirected away, so end of file on the pipe marks the exec.
         String script = parentReaps
                 ? "sleep 600 & echo $!; wait"
-                : "sleep 600 & echo $!; exec sleep 600";
+                : "sleep 600 >/dev/null 2>&1 & echo $!; exec sleep 600 >/dev/null 2>&1";
         try {
             Process parent = new ProcessBuilder("/bin/sh", "-c", script).redirectErrorStream(true).start();
             BufferedReader r = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.US_ASCII));
             int pid = Integer.parseInt(r.readLine().trim());
+            if (!parentReaps && r.read() != -1) {
+                throw new IllegalStateException("unexpected output from the non-reaping parent");
+            }
             return new NonChild(pid, parent);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
