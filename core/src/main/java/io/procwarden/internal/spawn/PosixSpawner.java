@@ -126,7 +126,7 @@ public final class PosixSpawner {
         }
         List<Integer> keep = new ArrayList<>(List.of(0, 1, 2));
         keep.removeAll(req.childFds().keySet());
-        return FdCloser.addCloseActions(fa, maxTarget + 1, keep);
+        return FdCloser.addCloseActions(fa, req.childFds().keySet(), keep);
     }
 
     private static Fd dupAbove(Fd fd, int above) throws SpawnFailure {
