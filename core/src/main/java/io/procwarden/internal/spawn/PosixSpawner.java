@@ -77,7 +77,7 @@ public final class PosixSpawner {
                     short flags = addFileActions(arena, fa, req, maxTarget, temporaries);
                     flags |= Spawn.POSIX_SPAWN_SETSIGMASK | Spawn.POSIX_SPAWN_SETSIGDEF;
                     check(Spawn.attrSetSigmask(attr, Spawn.emptySigset(arena)), "posix_spawnattr_setsigmask");
-                    check(Spawn.attrSetSigdefault(attr, Spawn.fullSigset(arena)), "posix_spawnattr_setsigdefault");
+                    check(Spawn.attrSetSigdefault(attr, Spawn.everySignalSet(arena)), "posix_spawnattr_setsigdefault");
                     if (req.newSession()) {
                         flags |= Spawn.POSIX_SPAWN_SETSID;
                     } else if (req.newProcessGroup()) {
