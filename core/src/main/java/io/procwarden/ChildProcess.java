@@ -25,6 +25,11 @@ import java.util.concurrent.TimeoutException;
  * ("pid mode") signals use {@code kill(pid)} only while the child is unreaped, when its pid
  * cannot have been reused.
  *
+ * <p>If the monitor is closed while the child runs, the monitor hands the child to
+ * {@link ProcessMonitor#shared()}, which reaps it, and this handle lets go of it:
+ * {@link #onExit()} and {@link #waitFor()} fail with {@link IllegalStateException} and the
+ * signal methods return false.
+ *
  * <p>{@link #close()} closes our ends of the pipes; it does not kill or wait for the child.
  * Thread-safe; the streams themselves are for one user at a time, like any stream. Parameters
  * must be non-null.
@@ -253,6 +258,11 @@ public final class ChildProcess implements AutoCloseable {
     private static <T> T pipe(T stream, String name, Redirect r) {
         if (stream == null) throw new IllegalStateException(name + " is not a pipe but " + r);
         return stream;
+    }
+
+    /** Handle mode (signals through a pidfd) rather than pid mode; for tests and diagnostics. */
+    boolean handleMode() {
+        return registration.hasPidfd();
     }
 
     /** Package access for the Process view: the pipe or null. */

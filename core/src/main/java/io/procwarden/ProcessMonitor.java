@@ -1,5 +1,7 @@
 package io.procwarden;
 
+import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Pidfd;
 import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Unistd;
 import io.procwarden.internal.monitor.ExitListener;
@@ -44,8 +46,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <h2>Closing</h2>
  * {@link #close()} fails every pending future with {@link IllegalStateException}, stops the
- * thread and releases every descriptor and native allocation. Children still running are no
- * longer reaped by this monitor.
+ * thread and releases every descriptor and native allocation. Our children still running are
+ * handed to the {@link #shared()} monitor, which reaps them when they exit, so none is left a
+ * zombie.
  *
  * <p>Thread-safe.
  */
@@ -165,7 +168,14 @@ public final class ProcessMonitor implements AutoCloseable {
         if (shared) {
             throw new UnsupportedOperationException("the shared ProcessMonitor cannot be closed");
         }
-        loop.close();
+        // Children still running are handed to the shared monitor, which reaps them: no zombie.
+        loop.close((pid, pidfd) -> {
+            MonitorLoop successor = shared().loop;
+            // A child watched by pid (polling) has no pidfd; the pidfd backend needs one. Opening
+            // it is race-free: the child is unreaped, so its pid cannot have been reused.
+            Fd fd = pidfd == null && successor.backend() == MonitorBackend.PIDFD ? Pidfd.open(pid) : pidfd;
+            successor.registerChild(pid, fd, null);
+        });
     }
 
     @Override

@@ -269,6 +269,20 @@ abstract class MonitorContract {
     }
 
     @Test
+    void closeHandsRunningChildrenToTheSharedMonitor() throws Exception {
+        int pid = Children.sh("exec sleep 600");
+        ProcessMonitor m = ProcessMonitor.create(backend());
+        CompletableFuture<ExitStatus> f = m.watch(pid);
+        m.close();
+        assertThat(f).isCompletedExceptionally();
+        // The shared monitor now holds the child: a watch there joins it and gets the exact status.
+        CompletableFuture<ExitStatus> shared = ProcessMonitor.shared().watch(pid);
+        Children.kill(pid, Signal.KILL.number());
+        assertThat(await(shared)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+        assertThat(Children.state(pid)).as("reaped: no zombie left by the closed monitor").isEqualTo('?');
+    }
+
+    @Test
     void oneThreadServesManyProcesses() throws Exception {
         long threadsBefore = Thread.activeCount();
         List<Integer> pids = new ArrayList<>();
@@ -281,10 +295,7 @@ abstract class MonitorContract {
         assertThat(monitor.watchedCount()).isEqualTo(200);
         assertThat(Thread.activeCount()).isLessThanOrEqualTo((int) threadsBefore);
         AtomicInteger done = new AtomicInteger();
-        // Wait on the counting dependents themselves: allOf(fs) may complete before the last
-        // thenRun has run (dependents of one future run in an unspecified order).
-        List<CompletableFuture<Void>> counted = new ArrayList<>();
-        fs.forEach(f -> counted.add(f.thenRun(done::incrementAndGet)));
+        List<CompletableFuture<Void>> counted = fs.stream().map(f -> f.thenRun(done::incrementAndGet)).toList();
         for (int pid : pids) Children.kill(pid, Signal.KILL.number());
         CompletableFuture.allOf(counted.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         assertThat(done.get()).isEqualTo(200);

@@ -73,6 +73,8 @@ abstract class SpawnContract {
             assertThat(p.isAlive()).isFalse();
             assertThat(p.waitFor()).isEqualTo(new ExitStatus.Exited(7));
             assertThat(p.resourceUsage()).isPresent();
+            assertThat(p.handleMode()).as("pidfd where the kernel (or a seccomp filter) allows it")
+                    .isEqualTo(MonitorBackend.PIDFD.isAvailable());
             assertThat(Children.state((int) p.pid())).as("reaped, no zombie").isEqualTo('?');
         }
     }
@@ -290,6 +292,22 @@ abstract class SpawnContract {
         assertThat(p.waitFor(Duration.ofMillis(20))).isEmpty();
         p.kill();
         assertThat(await(p.onExit())).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+    }
+
+    @Test
+    void closingTheMonitorLetsGoOfTheChild() throws Exception {
+        ProcessMonitor m = ProcessMonitor.create(backend());
+        ChildProcess p = sh("exec sleep 600").spawn(m);
+        CompletableFuture<ExitStatus> f = p.onExit();
+        m.close();
+        assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(p::waitFor).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThat(p.signal(Signal.TERM)).as("no longer ours to signal").isFalse();
+        // The shared monitor took the child over and reaps it.
+        CompletableFuture<ExitStatus> shared = ProcessMonitor.shared().watch(p.pid());
+        Children.kill((int) p.pid(), Signal.KILL.number());
+        assertThat(await(shared)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+        assertThat(Children.state((int) p.pid())).isEqualTo('?');
     }
 
     @Test

@@ -54,19 +54,17 @@ public final class Children {
      * reaps, so the process stays a zombie after it dies.
      */
     public static NonChild nonChild(boolean parentReaps) {
-        // Without reaping: the shell must have exec'd into sleep before the test may kill the
-        // child, or the shell (dash reaps any child in its wait loop) could still reap it. The
-        // exec'd sleep gets its output redirected away, so end of file on the pipe marks the exec.
+        // The shell closes its stdout only when it is about to exec/wait, so EOF on our side
+        // means it can no longer reap behind the test's back (dash reaps finished background
+        // jobs between commands).
         String script = parentReaps
-                ? "sleep 600 & echo $!; wait"
-                : "sleep 600 >/dev/null 2>&1 & echo $!; exec sleep 600 >/dev/null 2>&1";
+                ? "sleep 600 >/dev/null 2>&1 & echo $!; exec >&- 2>&-; wait"
+                : "sleep 600 >/dev/null 2>&1 & echo $!; exec sleep 600 >&- 2>&-";
         try {
             Process parent = new ProcessBuilder("/bin/sh", "-c", script).redirectErrorStream(true).start();
             BufferedReader r = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.US_ASCII));
             int pid = Integer.parseInt(r.readLine().trim());
-            if (!parentReaps && r.read() != -1) {
-                throw new IllegalStateException("unexpected output from the non-reaping parent");
-            }
+            if (r.read() != -1) throw new IllegalStateException("unexpected output from " + script);
             return new NonChild(pid, parent);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -31,18 +31,26 @@ public final class Syscalls {
     // long syscall(long number, ...);  variadic integers are passed as 64-bit values
     private static final class SyscallH {
         static final MethodHandle MH = Native.functionWithErrno("syscall",
-                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
+                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
                 Linker.Option.firstVariadicArg(1));
     }
 
-    /** Calls {@code syscall(number, a, b, c, d)}; unused arguments are ignored by the kernel. */
+    /** Calls {@code syscall(number, a, b, c, d, 0, 0)}. */
     public static Result call(long number, long a, long b, long c, long d) {
+        return call(number, a, b, c, d, 0, 0);
+    }
+
+    /**
+     * Calls {@code syscall(number, a, b, c, d, e, f)}. Unused arguments are passed as 0: some
+     * calls (prctl) reject garbage in arguments they do not use.
+     */
+    public static Result call(long number, long a, long b, long c, long d, long e, long f) {
         if (!Platform.current().isLinux()) {
             return new Result(-1, Errno.ENOSYS);
         }
         try {
             MemorySegment st = Native.errnoState();
-            long r = (long) SyscallH.MH.invokeExact(st, number, a, b, c, d);
+            long r = (long) SyscallH.MH.invokeExact(st, number, a, b, c, d, e, f);
             return new Result(r, r == -1 ? Native.errno(st) : 0);
         } catch (Throwable t) {
             throw Native.rethrow(t);

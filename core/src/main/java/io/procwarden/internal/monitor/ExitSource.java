@@ -44,7 +44,10 @@ interface ExitSource extends AutoCloseable {
     /** Loop thread: how a ready process ended (reaping our child), or null if it has not yet. */
     Wait.Reaped collect(Registration registration) throws SyscallException;
 
-    /** Loop thread: stops watching and releases the registration's resources. Idempotent. */
+    /**
+     * Loop thread: stops delivering readiness for the registration (EPOLL_CTL_DEL, EV_DELETE).
+     * Idempotent. Does not close the registration's pidfd: the loop does that, after this.
+     */
     void disarm(Registration registration);
 
     /** Any thread: makes {@link #await} return soon. */

@@ -98,7 +98,7 @@ public final class MonitorLoop implements AutoCloseable {
                 } else {
                     r = ((ExitSource.Live) opened).registration();
                     if (expectedStartTime >= 0 && !startTimeMatches(pid, expectedStartTime)) {
-                        release(r);
+                        closeUnarmed(r);
                         immediate = PidProbe.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS);
                         r = null;
                     } else {
@@ -154,14 +154,21 @@ public final class MonitorLoop implements AutoCloseable {
             byPid.remove(r.pid, r);
             byKey.remove(r.key);
             r.finished = true;
-            release(r);
+            closeUnarmed(r);
             throw e;
         }
     }
 
     /** Closes what an unarmed (or failed) registration holds, on the calling thread. */
-    private void release(Registration r) {
+    private static void closeUnarmed(Registration r) {
         r.disarmed = true;
+        if (r.pidfd != null) r.pidfd.close();
+    }
+
+    /** Loop thread: forgets a finished registration and releases its descriptor. */
+    private void retire(Registration r) {
+        byKey.remove(r.key);
+        source.disarm(r);
         if (r.pidfd != null) r.pidfd.close();
     }
 
@@ -177,10 +184,7 @@ public final class MonitorLoop implements AutoCloseable {
             byPid.remove(r.pid, r);
             if (closing) return;
         }
-        commands.add(() -> {
-            byKey.remove(r.key);
-            source.disarm(r);
-        });
+        commands.add(() -> retire(r));
         source.wakeup();
     }
 
@@ -256,13 +260,9 @@ public final class MonitorLoop implements AutoCloseable {
             byPid.remove(r.pid, r);
         }
         if (Thread.currentThread() == thread) {
-            byKey.remove(r.key);
-            source.disarm(r);
+            retire(r);
         } else {
-            commands.add(() -> {
-                byKey.remove(r.key);
-                source.disarm(r);
-            });
+            commands.add(() -> retire(r));
             source.wakeup();
         }
         for (ExitListener l : listeners) {
@@ -291,10 +291,28 @@ public final class MonitorLoop implements AutoCloseable {
         }
     }
 
+    /** Receives a child that is still running when its loop closes, so that it is still reaped. */
+    @FunctionalInterface
+    public interface ChildHandoff {
+        /** Takes over the child; owns {@code pidfd} (may be null) from now on. */
+        void adopt(int pid, Fd pidfd) throws SyscallException;
+    }
+
+    private volatile ChildHandoff handoff;
+
     /** Stops the loop; pending watches fail with IllegalStateException. Waits for the thread. */
     @Override
     public void close() {
+        close(null);
+    }
+
+    /**
+     * Stops the loop; pending watches fail with IllegalStateException; children not yet reaped
+     * go to {@code handoff} (when not null) instead of being abandoned. Waits for the thread.
+     */
+    public void close(ChildHandoff handoff) {
         synchronized (lock) {
+            if (!closing) this.handoff = handoff;
             closing = true; // a second close also waits for the thread below
         }
         source.wakeup();
@@ -319,9 +337,22 @@ public final class MonitorLoop implements AutoCloseable {
             byPid.clear();
         }
         runCommands();
+        ChildHandoff successor = handoff;
         for (Registration r : all) {
-            byKey.remove(r.key);
-            source.disarm(r);
+            if (r.child && successor != null && !r.disarmed) {
+                byKey.remove(r.key);
+                source.disarm(r);
+                // The successor reaps it from now on, without telling this registration: pid-mode
+                // signals through it (Registration.whileUnreaped) must stop before that can happen.
+                r.markReaped();
+                try {
+                    successor.adopt(r.pid, r.pidfd); // the pidfd now belongs to the successor
+                } catch (SyscallException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "could not hand child " + r.pid + " over; it will not be reaped", e);
+                }
+            } else {
+                retire(r);
+            }
             Throwable error = fatal != null
                     ? new IllegalStateException("process monitor failed while watching pid " + r.pid, fatal)
                     : new IllegalStateException("ProcessMonitor closed while watching pid " + r.pid);
@@ -333,9 +364,6 @@ public final class MonitorLoop implements AutoCloseable {
             }
             for (ExitListener l : listeners) {
                 fail(l, error);
-            }
-            if (r.child) {
-                LOG.log(System.Logger.Level.DEBUG, "monitor closed before child " + r.pid + " exited; it is no longer reaped");
             }
         }
         source.close();

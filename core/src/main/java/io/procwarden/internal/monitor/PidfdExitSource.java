@@ -135,8 +135,8 @@ final class PidfdExitSource implements ExitSource {
     public void disarm(Registration r) {
         if (r.disarmed) return;
         r.disarmed = true;
-        // EPOLL_CTL_DEL before close: a concurrent posix_spawn may briefly hold a copy of the
-        // pidfd, which would keep the epoll registration alive and fire it again later.
+        // EPOLL_CTL_DEL before the pidfd is closed: a concurrent posix_spawn may briefly hold a
+        // copy of it, which would keep the epoll registration alive and fire it again later.
         try {
             Epoll.ctl(epoll, Epoll.EPOLL_CTL_DEL, r.pidfd, 0, 0);
         } catch (SyscallException e) {
@@ -144,8 +144,6 @@ final class PidfdExitSource implements ExitSource {
             if (e.errno() != Errno.ENOENT) {
                 LOG.log(System.Logger.Level.WARNING, e.getMessage());
             }
-        } finally {
-            r.pidfd.close();
         }
     }
 

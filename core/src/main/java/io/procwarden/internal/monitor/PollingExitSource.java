@@ -132,9 +132,6 @@ final class PollingExitSource implements ExitSource {
     public void disarm(Registration r) {
         r.disarmed = true;
         armed.remove(r);
-        if (r.pidfd != null) {
-            r.pidfd.close();
-        }
     }
 
     @Override

@@ -67,7 +67,10 @@ public final class Registration {
         return r;
     }
 
-    /** Marks the child as reaped by someone else (ECHILD): its pid must not be used again. */
+    /**
+     * Marks the child as reaped by someone else (ECHILD), or handed to another monitor that will
+     * reap it: its pid must not be used through this registration again.
+     */
     synchronized void markReaped() {
         reaped = true;
     }
