@@ -114,7 +114,7 @@ public final class ChildProcess implements AutoCloseable {
      */
     public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
         try {
-            return Optional.of(exit.future.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS));
+            return Optional.of(exit.future.get(nanos(timeout), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
             return Optional.empty();
         } catch (ExecutionException e) {
@@ -211,7 +211,7 @@ public final class ChildProcess implements AutoCloseable {
         boolean sent = group ? signalGroup(Signal.TERM) : signal(Signal.TERM);
         if (sent) {
             // orTimeout's timer is cancelled when the process ends first: nothing lingers.
-            exit.future.copy().orTimeout(grace.toNanos(), TimeUnit.NANOSECONDS).whenComplete((status, error) -> {
+            exit.future.copy().orTimeout(nanos(grace), TimeUnit.NANOSECONDS).whenComplete((status, error) -> {
                 if (error instanceof TimeoutException) {
                     try {
                         if (group) signalGroup(Signal.KILL);
@@ -223,6 +223,16 @@ public final class ChildProcess implements AutoCloseable {
             });
         }
         return result;
+    }
+
+    /** A duration in nanoseconds for a timed wait: negative as 0, beyond 292 years as forever. */
+    private static long nanos(Duration d) {
+        if (d.isNegative()) return 0;
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /**
