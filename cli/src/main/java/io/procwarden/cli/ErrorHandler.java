@@ -10,8 +10,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Turns every error into one line on stderr and an exit status: usage errors (unknown option,
- * bad value, missing pid) give 125 plus a hint naming the subcommand's help; a
- * {@link CliException} gives its own status; anything else is an internal error, status 1.
+ * bad value, missing pid) give 125 plus a hint naming the subcommand's help; anything else
+ * that escapes a command is an internal error, status 1.
  * Stack traces appear only with {@code --debug}.
  */
 final class ErrorHandler implements IParameterExceptionHandler, IExecutionExceptionHandler {
@@ -40,17 +40,10 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
         if (debug) {
             ex.printStackTrace(err);
         }
-        int code;
-        if (ex instanceof CliException e) {
-            err.println("procwarden: " + oneLine(e.getMessage()));
-            code = e.exitCode();
-        } else {
-            err.println("procwarden: internal error: " + oneLine(String.valueOf(ex))
-                    + (debug ? "" : " (--debug shows the stack trace)"));
-            code = Main.EXIT_INTERNAL;
-        }
+        err.println("procwarden: internal error: " + oneLine(String.valueOf(ex))
+                + (debug ? "" : " (--debug shows the stack trace)"));
         err.flush();
-        return code;
+        return Main.EXIT_INTERNAL;
     }
 
     private static String message(ParameterException ex) {
