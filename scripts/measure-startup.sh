@@ -21,6 +21,12 @@ flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 native="--enable-native-access=ALL-UNNAMED"
 commands=("--version" "info" "wait --timeout 0 1")
 
+if [ "$(date +%N)" != N ]; then
+    now_ns() { date +%s%N; }
+else # BSD date (macOS) has no %N
+    now_ns() { perl -MTime::HiRes=time -e 'printf "%.0f\n", time * 1e9'; }
+fi
+
 labels=()
 configs=() # java options before -jar, one string per configuration
 
@@ -38,10 +44,10 @@ measure() { # command: prints one median per configuration
     done
     for ((round = -3; round < runs; round++)); do # 3 warm-up rounds
         for c in "${!configs[@]}"; do
-            t0=$(date +%s%N)
+            t0=$(now_ns)
             # shellcheck disable=SC2086 # options and command are split into words on purpose
             java ${configs[c]} -jar "$jar" $cmd >/dev/null 2>&1 || true
-            t1=$(date +%s%N)
+            t1=$(now_ns)
             [ "$round" -ge 0 ] && echo $(((t1 - t0) / 1000000)) >>"${files[c]}"
         done
     done
