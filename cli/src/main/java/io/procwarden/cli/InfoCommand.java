@@ -19,7 +19,10 @@ import picocli.CommandLine.Spec;
             "",
             "Examples:",
             "  procwarden info",
-            "  java -Dprocwarden.monitor.backend=polling -jar procwarden.jar info   # force a backend",
+            "  procwarden info | grep backend",
+            "",
+            "Programs using the library can force a backend with the system property",
+            "procwarden.monitor.backend=pidfd|kqueue|polling; 'info' shows the effect.",
             "",
             "Exit status: 0 ok, 1 internal error, 125 usage error."
         })

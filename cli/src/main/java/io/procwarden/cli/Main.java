@@ -24,12 +24,13 @@ import picocli.CommandLine.Spec;
         footer = {
             "",
             "Examples:",
-            "  procwarden wait 4242                      wait until process 4242 exits",
+            "  procwarden wait 4242                    until process 4242 exits",
             "  procwarden wait --timeout 30s --any 4242 4243",
-            "  procwarden info                           OS, kernel, libc, JDK and monitor backends",
+            "  procwarden info                         OS, kernel, libc, JDK, backends",
             "  procwarden help wait",
             "",
-            "Exit status: 0 ok, 1 internal error, 2 no such process, 124 timed out, 125 usage error."
+            "Exit status: 0 ok, 1 internal error, 2 no such process, 124 timed out,",
+            "125 usage error."
         })
 public final class Main implements Runnable {
     /** Exit status of an internal error (a bug, or the system refusing a call). */

@@ -43,16 +43,16 @@ import picocli.CommandLine.TypeConversionException;
         footer = {
             "",
             "Examples:",
-            "  procwarden wait 4242                       until 4242 exits",
-            "  procwarden wait --timeout 30s 4242 4243    until both exit, at most 30 seconds",
-            "  procwarden wait --any 4242 4243            until the first of them exits",
-            "  procwarden wait --backend polling 4242     force the polling backend",
+            "  procwarden wait 4242                     until 4242 exits",
+            "  procwarden wait --timeout 30s 4242 4243  until both exit, at most 30 s",
+            "  procwarden wait --any 4242 4243          until the first of them exits",
+            "  procwarden wait --backend polling 4242   force the polling backend",
             "",
             "Output, one line per exit:",
             "  2025-06-01T12:00:00.123+02:00 4242 status unknown: not our child",
             "",
-            "Exit status: 0 all exited (--any: one did), 1 internal error, 2 no such process,",
-            "124 timed out, 125 usage error (bad option, duration or pid)."
+            "Exit status: 0 all exited (--any: one did), 1 internal error,",
+            "2 no such process, 124 timed out, 125 usage error (bad option, duration, pid)."
         })
 public final class WaitCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME =
