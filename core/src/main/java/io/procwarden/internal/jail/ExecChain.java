@@ -19,13 +19,18 @@ import java.util.StringJoiner;
  *   echo &gt;&amp;R || exit 125       # ready: the shell is loaded and about to block
  *   read -r _ || exit 125         # park; EOF (the parent gave up) ends the stub
  *   exec 0&lt;&amp;S S&lt;&amp;- R&gt;&amp;-         # the target's stdin back on 0; nothing else left open
+ *   ulimit -S -n 4; ulimit -H -n 4  # only for a NOFILE below the floor (see below)
  *   unset PWD; umask 077          # when the spec asks (dash would export a PWD of its own)
  *   exec "$@"
  * </pre>
  * The parent waits for "ready" before it applies limits: a shell still being loaded by ld.so
- * needs descriptors and address space, and would fail under a tiny RLIMIT_NOFILE or AS. Only
- * redirections that need no spare descriptor run after the limits (dash saves a descriptor it
- * redirects temporarily at number 10 or above, which a low NOFILE forbids).
+ * needs descriptors and address space, and would fail under a tiny RLIMIT_NOFILE or AS. The
+ * {@code exec} redirections after "go" are the one step that needs spare descriptors: dash (and
+ * bash, and busybox ash) first save each redirected descriptor with {@code F_DUPFD} at 10 or
+ * above, which fails with EINVAL under a NOFILE of 10 or less. So a NOFILE below
+ * {@value #NOFILE_FLOOR} is applied by the parent as {@value #NOFILE_FLOOR} and lowered to the
+ * spec's value by the stub itself ({@code ulimit -S -n}, then {@code -H}) right after those
+ * redirections and before any exec: the target still starts with exactly the spec's limits.
  *
  * <p>Order of the chain: setpriv first, so the uid, groups, no_new_privs and the parent-death
  * signal are set before bwrap (which then runs unprivileged, in a user namespace, when the uid
@@ -37,6 +42,14 @@ final class ExecChain {
 
     /** Exit code of a stub that was never told to go, or lost its ready pipe. */
     static final int STUB_ABANDONED = 125;
+
+    /** The lowest RLIMIT_NOFILE under which the stub's redirections work (they save descriptors at 10+). */
+    static final long NOFILE_FLOOR = 64;
+
+    /** What the parent applies for a spec's NOFILE value: at least the floor (the stub lowers it). */
+    static long parentNofile(long specValue) {
+        return Long.compareUnsigned(specValue, NOFILE_FLOOR) < 0 ? NOFILE_FLOOR : specValue;
+    }
 
     static boolean needsSetpriv(JailSpec spec) {
         return spec.isNoNewPrivileges() || spec.uid().isPresent() || !spec.supplementaryGroups().isEmpty()
@@ -65,8 +78,9 @@ final class ExecChain {
      *
      * @param savedStdin the descriptor holding the target's stdin, or -1 to leave 0 closed
      * @param ready the ready pipe's descriptor
+     * @param nofile the spec's NOFILE limit, or null; the stub lowers it where below the floor
      */
-    static String stubScript(int savedStdin, int ready, boolean unsetPwd, Integer umask) {
+    static String stubScript(int savedStdin, int ready, JailSpec.Limit nofile, boolean unsetPwd, Integer umask) {
         StringBuilder b = new StringBuilder();
         b.append("echo >&").append(ready).append(" || exit ").append(STUB_ABANDONED).append("; ");
         b.append("read -r _ || exit ").append(STUB_ABANDONED).append("; ");
@@ -76,6 +90,8 @@ final class ExecChain {
             b.append("exec 0<&- ");
         }
         b.append(ready).append(">&-; ");
+        if (nofile != null && nofile.soft() < NOFILE_FLOOR) b.append("ulimit -S -n ").append(nofile.soft()).append("; ");
+        if (nofile != null && nofile.hard() < NOFILE_FLOOR) b.append("ulimit -H -n ").append(nofile.hard()).append("; ");
         if (unsetPwd) b.append("unset PWD; ");
         if (umask != null) b.append("umask 0").append(Integer.toOctalString(umask)).append("; ");
         b.append("exec \"$@\"");

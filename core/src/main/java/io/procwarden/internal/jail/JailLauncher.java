@@ -109,7 +109,7 @@ public final class JailLauncher {
             fds.put(0, go[0]);
             fds.put(ready, readyPipe[1]);
             String script = ExecChain.stubScript(stdin != null ? savedStdin : -1, ready,
-                    !ExecChain.hasPwd(env, ours), spec.umask().isPresent() ? spec.umask().getAsInt() : null);
+                    spec.limits().get(JailSpec.Resource.NOFILE), !ExecChain.hasPwd(env, ours), spec.umask().isPresent() ? spec.umask().getAsInt() : null);
             List<String> argv = ExecChain.stubArgv(script, spec, tools, request.path(), request.argv().subList(1, request.argv().size()));
             PosixSpawner.Request stub = new PosixSpawner.Request(JailHost.SHELL.toString(), argv, env, request.cwd(), fds,
                     request.newSession(), request.newProcessGroup());
@@ -191,8 +191,14 @@ public final class JailLauncher {
         boolean alive = child.registration().whileUnreaped(pid -> {
             try {
                 for (Map.Entry<JailSpec.Resource, JailSpec.Limit> e : spec.limits().entrySet()) {
-                    Prlimit.set(pid, ExecChain.resource(e.getKey()), ExecChain.rlim(e.getValue().soft()),
-                            ExecChain.rlim(e.getValue().hard()));
+                    long soft = ExecChain.rlim(e.getValue().soft());
+                    long hard = ExecChain.rlim(e.getValue().hard());
+                    if (e.getKey() == JailSpec.Resource.NOFILE) {
+                        // the stub lowers a NOFILE below the floor itself (see ExecChain)
+                        soft = ExecChain.parentNofile(soft);
+                        hard = ExecChain.parentNofile(hard);
+                    }
+                    Prlimit.set(pid, ExecChain.resource(e.getKey()), soft, hard);
                 }
                 if (cgroup != null) cgroup.attach(pid);
             } catch (IOException e) {
