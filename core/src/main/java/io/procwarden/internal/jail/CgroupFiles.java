@@ -138,7 +138,7 @@ final class CgroupFiles {
     static void killAndRemove(Path tracked, List<Path> dirs, IoAction killAll) throws IOException {
         long deadline = System.nanoTime() + EMPTY_TIMEOUT_NANOS;
         long pause = 20_000;
-        killAll.run();
+        if (Files.isDirectory(tracked)) killAll.run(); // else removed already (by us earlier, or by someone else)
         for (Path dir : dirs) {
             while (true) {
                 try {
