@@ -367,7 +367,11 @@ public final class JailSpec {
 
     // ---- environment and pid file ----
 
-    /** The same keeping only these environment variables (applied last, to whatever environment the process spec gives). */
+    /**
+     * The same keeping only these environment variables (applied last, to whatever environment
+     * the process spec gives). With bubblewrap, {@code PWD} is always set too: bwrap sets it to
+     * the working directory in the sandbox (which the child can learn from getcwd anyway).
+     */
     public JailSpec environmentAllowlist(String... names) {
         return environmentAllowlist(List.of(names));
     }
