@@ -59,6 +59,10 @@ final class Cgroups {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
+    /** The v1 controllers the kernel has had (Documentation/admin-guide/cgroup-v1). */
+    static final Set<String> V1_CONTROLLERS = Set.of("cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
+            "net_cls", "net_prio", "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc");
+
     static Version version() {
         String v = System.getProperty(PROPERTY, "auto").trim().toUpperCase(Locale.ROOT);
         try {
@@ -146,7 +150,8 @@ final class Cgroups {
             } else if (fstype.equals("cgroup")) {
                 Set<String> controllers = new TreeSet<>();
                 for (String opt : post[2].split(",")) {
-                    if (!opt.equals("rw") && !opt.equals("ro") && !opt.contains("=")) controllers.add(opt);
+                    // super options mix controllers with flags (xattr, noprefix, clone_children, name=...)
+                    if (V1_CONTROLLERS.contains(opt)) controllers.add(opt);
                 }
                 Mount m = new Mount(Path.of(unescape(pre[4])), unescape(pre[3]), Set.copyOf(controllers));
                 for (String c : controllers) v1.putIfAbsent(c, m);
