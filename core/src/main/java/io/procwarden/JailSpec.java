@@ -5,8 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -131,56 +129,21 @@ public final class JailSpec {
         }
     }
 
-    private static final class State implements Cloneable {
-        EnumMap<Resource, Limit> limits = new EnumMap<>(Resource.class);
-        boolean noNewPrivileges;
-        Integer uid;
-        Integer gid;
-        List<Integer> groups = List.of();
-        Integer umask;
-        Signal parentDeathSignal;
-        Long memoryMax;
-        Long cpuQuotaMicros;
-        long cpuPeriodMicros = 100_000;
-        Long pidsMax;
-        boolean ownCgroup;
-        EnumSet<Namespace> namespaces = EnumSet.noneOf(Namespace.class);
-        FilesystemView view;
-        List<Bind> readOnlyBinds = List.of();
-        List<Path> tmpfs = List.of();
-        boolean dieWithParent;
-        Path bubblewrap;
-        Set<String> envAllowlist;
-        Path pidFile;
+    private final JailSpecState s;
 
-        @Override
-        protected State clone() {
-            try {
-                State s = (State) super.clone();
-                s.limits = new EnumMap<>(limits);
-                s.namespaces = EnumSet.copyOf(namespaces);
-                return s;
-            } catch (CloneNotSupportedException e) {
-                throw new AssertionError(e);
-            }
-        }
-    }
-
-    private final State s;
-
-    private JailSpec(State s) {
+    private JailSpec(JailSpecState s) {
         this.s = s;
     }
 
-    private JailSpec with(Consumer<State> change) {
-        State copy = s.clone();
+    private JailSpec with(Consumer<JailSpecState> change) {
+        JailSpecState copy = s.copy();
         change.accept(copy);
         return new JailSpec(copy);
     }
 
     /** A spec that restricts nothing; start here and add what you need. */
     public static JailSpec none() {
-        return new JailSpec(new State());
+        return new JailSpec(new JailSpecState());
     }
 
     /**
@@ -519,15 +482,7 @@ public final class JailSpec {
     /** Every setting, in a stable order (also the basis of {@code equals}). */
     @Override
     public String toString() {
-        return "JailSpec[limits=" + s.limits + ", noNewPrivileges=" + s.noNewPrivileges + ", uid=" + s.uid
-                + ", gid=" + s.gid + ", groups=" + s.groups
-                + ", umask=" + (s.umask == null ? null : "0" + Integer.toOctalString(s.umask))
-                + ", parentDeathSignal=" + s.parentDeathSignal + ", memoryMax=" + s.memoryMax
-                + ", cpuQuota=" + s.cpuQuotaMicros + "/" + s.cpuPeriodMicros + "us, pidsMax=" + s.pidsMax
-                + ", ownCgroup=" + s.ownCgroup + ", namespaces=" + s.namespaces + ", view=" + s.view
-                + ", readOnlyBinds=" + s.readOnlyBinds + ", tmpfs=" + s.tmpfs + ", dieWithParent=" + s.dieWithParent
-                + ", bubblewrap=" + s.bubblewrap + ", environmentAllowlist=" + s.envAllowlist
-                + ", pidFile=" + s.pidFile + "]";
+        return s.describe();
     }
 
     private static <T> List<T> append(List<T> list, T item) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.condition.OS;
 class JailSpawnCostTest {
     @Test
     void printTheCostOfEachLayer() throws Exception {
-        int n = Integer.getInteger("procwarden.jail.costSamples", 100);
+        int n = Integer.getInteger("procwarden.jail.costSamples", 30);
         System.out.println("[jail] spawn + wait of /bin/true, " + n + " sequential runs per line:\n" + JailSpawnCost.measure(n));
     }
 }
