@@ -80,6 +80,7 @@ final class CgroupFiles {
      * @return how many were listed
      */
     static int killListed(Path dir, String hierarchyPath) throws IOException {
+        if (!Files.isDirectory(dir)) return 0; // removed already: nothing left to kill
         List<Integer> pids = pids(dir);
         for (int pid : pids) {
             killIfMember(pid, hierarchyPath);

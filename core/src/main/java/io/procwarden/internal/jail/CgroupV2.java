@@ -139,6 +139,7 @@ final class CgroupV2 implements Cgroup {
     @Override
     public void killAll() throws IOException {
         Path kill = dir.resolve("cgroup.kill");
+        if (!Files.isDirectory(dir)) return; // removed already: nothing left to kill
         if (Files.exists(kill)) {
             CgroupFiles.write(kill, "1");
         } else {

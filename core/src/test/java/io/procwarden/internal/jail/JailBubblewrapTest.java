@@ -58,6 +58,16 @@ class JailBubblewrapTest {
     }
 
     @Test
+    void onlyStdioAndACleanSignalStateReachTheSandboxedTarget() throws Exception {
+        JailSpec spec = JailSpec.none().noNewPrivileges().namespaces(Namespace.PID, Namespace.IPC).dieWithParent();
+        JailFixture.Run r = jail.run(spec, "/bin/sh", "-c", "ls /proc/self/fd; cat /proc/self/status");
+        String fds = r.output().substring(0, r.output().indexOf("Name:"));
+        assertThat(fds.trim().split("\\s+")).as("ls's own directory is 3").containsExactly("0", "1", "2", "3");
+        assertThat(JailFixture.status(r.output(), "SigBlk")).isEqualTo("0000000000000000");
+        assertThat(Long.parseLong(JailFixture.status(r.output(), "SigIgn"), 16) & 0x7fffffffL).isZero();
+    }
+
+    @Test
     void aPidNamespaceShowsOnlyTheSandbox() throws Exception {
         JailFixture.Run r = jail.run(JailSpec.none().namespaces(Namespace.PID), "/bin/sh", "-c",
                 "echo $$; ls /proc | grep -c '^[0-9]*$'");

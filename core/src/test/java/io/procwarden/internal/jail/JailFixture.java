@@ -51,10 +51,17 @@ final class JailFixture implements AutoCloseable {
 
     /** Runs {@code argv} jailed, stdin /dev/null, stdout and stderr to one file, and waits for the end and cleanup. */
     Run run(JailSpec spec, String... argv) throws Exception {
+        return run(spec, Map.of(), argv);
+    }
+
+    /** The same with more descriptors for the child (number in the child -> ours). */
+    Run run(JailSpec spec, Map<Integer, Fd> extra, String... argv) throws Exception {
         Path out = Files.createTempFile("procwarden-jail-", ".out");
         try (Fd file = Unistd.open(out.toString(), Unistd.O_WRONLY | Unistd.O_TRUNC, 0);
                 Fd devNull = Unistd.open("/dev/null", Unistd.O_RDONLY, 0)) {
-            JailedChild c = JailLauncher.spawn(spec, request(argv, Map.of(0, devNull, 1, file, 2, file)), loop, null);
+            Map<Integer, Fd> fds = new HashMap<>(extra);
+            fds.putAll(Map.of(0, devNull, 1, file, 2, file));
+            JailedChild c = JailLauncher.spawn(spec, request(argv, fds), loop, null);
             JailedChild.Outcome o = c.onExit().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             return new Run(c, o, Files.readString(out, StandardCharsets.UTF_8));
         } finally {

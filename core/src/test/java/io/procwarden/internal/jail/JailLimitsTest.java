@@ -122,6 +122,20 @@ class JailLimitsTest {
     }
 
     @Test
+    void aPreservedDescriptorReachesTheTargetAtItsNumber() throws Exception {
+        io.procwarden.internal.ffi.Fd[] p = io.procwarden.internal.ffi.Unistd.pipe();
+        try (io.procwarden.internal.ffi.Fd r = p[0]) {
+            try (io.procwarden.internal.ffi.Fd w = p[1]; java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                io.procwarden.internal.ffi.Unistd.write(w, a.allocateFrom("hello\n"), 6);
+            }
+            JailFixture.Run run = jail.run(JailSpec.none().limit(Resource.NOFILE, 64).noNewPrivileges(), Map.of(3, r),
+                    "/bin/sh", "-c", "cat <&3; ls /proc/self/fd");
+            // 3 is the preserved pipe; 4 is ls's own directory descriptor
+            assertThat(run.output().lines().toList()).containsExactly("hello", "0", "1", "2", "3", "4");
+        }
+    }
+
+    @Test
     void exitStatusOfTheTargetIsExact() throws Exception {
         assertThat(jail.run(JailSpec.none().limit(Resource.CORE, 0), "/bin/sh", "-c", "exit 42").outcome().status())
                 .isEqualTo(new ExitStatus.Exited(42));
