@@ -143,7 +143,32 @@ public final class JailHost {
                 throw new JailUnavailableException("unprivileged user namespaces", "/proc/sys/kernel/unprivileged_userns_clone is 0");
             }
         }
+        if (unprivileged) probeUnprivileged(exe, spec);
         return exe;
+    }
+
+    /**
+     * Runs bwrap once, as the user the child will be, in a user namespace: sysctls are not the
+     * whole story (Ubuntu 24.04's AppArmor restricts unprivileged user namespaces per program).
+     */
+    private static void probeUnprivileged(Path bwrap, JailSpec spec) throws JailUnavailableException {
+        List<String> args = List.of(bwrap.toString(), "--unshare-user", "--ro-bind", "/", "/", "/bin/true");
+        ToolProbe.Result r;
+        if (spec.uid().isPresent()) {
+            Path setpriv = setpriv(spec);
+            List<String> all = new java.util.ArrayList<>(List.of("--reuid=" + spec.uid().getAsInt(),
+                    "--regid=" + spec.gid().getAsInt(), "--clear-groups", "--"));
+            all.addAll(args);
+            r = ToolProbe.run(setpriv, all.toArray(String[]::new));
+        } else {
+            r = ToolProbe.run(bwrap, args.subList(1, args.size()).toArray(String[]::new));
+        }
+        if (!r.ran() || !r.status().isSuccess()) {
+            throw new JailUnavailableException("unprivileged user namespaces for bwrap",
+                    bwrap + " --unshare-user failed" + (spec.uid().isPresent() ? " as uid " + spec.uid().getAsInt() : "")
+                    + ": " + (r.ran() ? r.status() + ": " + r.output().trim() : r.failure())
+                    + " (sysctl kernel.apparmor_restrict_unprivileged_userns, or an AppArmor profile for bwrap)");
+        }
     }
 
     private static Path locate(String capability, String given, String source, List<Path> candidates, String hint)

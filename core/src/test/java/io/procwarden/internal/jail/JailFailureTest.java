@@ -57,7 +57,10 @@ class JailFailureTest {
         assertThat(JailFixture.ourChildren()).as("no child before the test").isEmpty();
         Cgroups.Layout l = Cgroups.layout();
         List<Path> parents = new java.util.ArrayList<>();
-        if (l.v2() != null) parents.add(l.v2().dirOf(l.ownV2()));
+        if (l.v2() != null) {
+            // v2 cgroups may go under an ancestor of ours (the nearest one that delegates controllers)
+            for (Path p = l.v2().dirOf(l.ownV2()); p != null && p.startsWith(l.v2().mountPoint()); p = p.getParent()) parents.add(p);
+        }
         for (String c : List.of("memory", "pids", "cpu")) {
             if (l.v1().containsKey(c)) parents.add(l.v1().get(c).dirOf(l.ownV1().get(c)));
         }
