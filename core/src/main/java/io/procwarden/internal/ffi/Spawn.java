@@ -303,6 +303,22 @@ public final class Spawn {
         return set;
     }
 
+    /**
+     * A set of every signal for {@code posix_spawnattr_setsigdefault}, including glibc's internal
+     * ones. glibc's sigfillset leaves out signals 32 and 33 (SIGCANCEL, SIGSETXID), and its spawn
+     * child sets any signal not in the set to SIG_IGN (so the parent's handlers cannot run in
+     * the vfork'd child); SIG_IGN survives exec, so the program would start with 32 and 33
+     * ignored. glibc's sigaddset refuses those numbers, so the bits (signal n is bit n-1 of the
+     * first {@code unsigned long}) are set directly.
+     */
+    public static MemorySegment everySignalSet(SegmentAllocator allocator) {
+        MemorySegment set = fullSigset(allocator);
+        if (Platform.current().isLinux()) {
+            set.set(C_LONG, 0, -1L); // signals 1..64
+        }
+        return set;
+    }
+
     /** The process's current {@code char **environ}, read at each call (setenv may move it). */
     public static MemorySegment environ() {
         try {

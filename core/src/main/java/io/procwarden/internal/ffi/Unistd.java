@@ -27,6 +27,7 @@ public final class Unistd {
     public static final int O_DIRECTORY = LINUX ? 0200000 : 0x100000;
     public static final int O_CLOEXEC = LINUX ? 02000000 : 0x1000000;
 
+    public static final int F_DUPFD = 0;
     public static final int F_GETFD = 1;
     public static final int F_SETFD = 2;
     public static final int F_GETFL = 3;
@@ -224,23 +225,45 @@ public final class Unistd {
         return Fd.adopt(fcntl(fd, F_DUPFD_CLOEXEC, min), "dup of " + fd);
     }
 
+    /** A duplicate WITHOUT close-on-exec at the lowest free number at or above {@code min} (F_DUPFD). */
+    public static Fd dupAbove(Fd fd, int min) throws SyscallException {
+        return Fd.adopt(fcntl(fd, F_DUPFD, min), "inheritable dup of " + fd);
+    }
+
+    /**
+     * A close-on-exec duplicate of a descriptor this process has but we do not own (a number the
+     * user named, e.g. a socket to pass to a child). The original stays the caller's.
+     *
+     * @throws SyscallException EBADF if {@code number} is not open
+     */
+    public static Fd dupBorrowed(int number, int min, String what) throws SyscallException {
+        return Fd.adopt(fcntlNumber(number, what, F_DUPFD_CLOEXEC, min), "dup of " + what);
+    }
+
     /** fcntl(2) with an integer argument (or none: pass 0). */
     public static int fcntl(Fd fd, int cmd, int arg) throws SyscallException {
         int n = fd.acquire();
+        try {
+            return fcntlNumber(n, fd, cmd, arg);
+        } finally {
+            fd.release();
+        }
+    }
+
+    // what: the Fd or a description, turned into text only for an error message
+    private static int fcntlNumber(int n, Object what, int cmd, int arg) throws SyscallException {
         try {
             MemorySegment st = Native.errnoState();
             while (true) {
                 int r = (int) FcntlH.MH.invokeExact(st, n, cmd, (long) arg);
                 if (r >= 0) return r;
                 int e = Native.errno(st);
-                if (e != Errno.EINTR) throw Errno.exception("fcntl(" + fd + ", " + cmd + ")", e);
+                if (e != Errno.EINTR) throw Errno.exception("fcntl(" + what + ", " + cmd + ")", e);
             }
         } catch (SyscallException e) {
             throw e;
         } catch (Throwable t) {
             throw Native.rethrow(t);
-        } finally {
-            fd.release();
         }
     }
 

@@ -342,6 +342,9 @@ public final class MonitorLoop implements AutoCloseable {
             if (r.child && successor != null && !r.disarmed) {
                 byKey.remove(r.key);
                 source.disarm(r);
+                // The successor reaps it from now on, without telling this registration: pid-mode
+                // signals through it (Registration.whileUnreaped) must stop before that can happen.
+                r.markReaped();
                 try {
                     successor.adopt(r.pid, r.pidfd); // the pidfd now belongs to the successor
                 } catch (SyscallException | RuntimeException e) {

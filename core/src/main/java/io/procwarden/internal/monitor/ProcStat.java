@@ -1,9 +1,16 @@
 package io.procwarden.internal.monitor;
 
+import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Errno;
+import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Unistd;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -24,18 +31,35 @@ import java.util.Optional;
  */
 public record ProcStat(int pid, char state, int ppid, int pgrp, int session, long startTime) {
 
-    /** Reads {@code /proc/PID/stat}; empty when there is no such process (or no /proc). */
+    private static final int STAT_BUFFER = 4096;
+
+    /**
+     * Reads {@code /proc/PID/stat}; empty when there is no such process.
+     *
+     * @throws UncheckedIOException when the file exists but cannot be read (EMFILE, ...)
+     */
     public static Optional<ProcStat> read(int pid) {
-        byte[] bytes;
+        // Our own open/read rather than java.nio: the errno stays exact (EMFILE is not "gone"),
+        // and one stat line always fits the buffer.
+        String path = "/proc/" + pid + "/stat";
+        Fd fd;
         try {
-            bytes = readProcFile(Path.of("/proc", Integer.toString(pid), "stat"));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            // ESRCH while reading (process vanished mid-read) surfaces as IOException.
-            return Optional.empty();
+            fd = Unistd.open(path, Unistd.O_RDONLY, 0);
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ESRCH) return Optional.empty();
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }
-        return Optional.of(parse(pid, new String(bytes, StandardCharsets.US_ASCII)));
+        try (fd; Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(STAT_BUFFER);
+            long n = Unistd.read(fd, buf, STAT_BUFFER);
+            if (n <= 0) return Optional.empty(); // 0: the process is being released
+            return Optional.of(parse(pid, new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE),
+                    StandardCharsets.US_ASCII)));
+        } catch (SyscallException e) {
+            // ESRCH while reading: the process vanished between open and read.
+            if (e.errno() == Errno.ESRCH) return Optional.empty();
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        }
     }
 
     /**

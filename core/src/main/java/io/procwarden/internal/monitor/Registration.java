@@ -1,6 +1,9 @@
 package io.procwarden.internal.monitor;
 
+import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Pidfd;
+import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Wait;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +67,10 @@ public final class Registration {
         return r;
     }
 
-    /** Marks the child as reaped by someone else (ECHILD): its pid must not be used again. */
+    /**
+     * Marks the child as reaped by someone else (ECHILD), or handed to another monitor that will
+     * reap it: its pid must not be used through this registration again.
+     */
     synchronized void markReaped() {
         reaped = true;
     }
@@ -75,6 +81,39 @@ public final class Registration {
             return false;
         }
         return action.run(pid);
+    }
+
+    /** True in handle mode: signals go through the pidfd. False in pid mode (kill under {@link #whileUnreaped}). */
+    public boolean hasPidfd() {
+        return pidfd != null;
+    }
+
+    /**
+     * Sends a signal to this (child) process without ever hitting a recycled pid: through the
+     * pidfd when there is one (handle mode), else by pid while the child is unreaped (pid mode).
+     *
+     * @return false if the process is already gone (reaped, or the kernel reports ESRCH)
+     * @throws SyscallException any other failure (EPERM, EINVAL)
+     */
+    public boolean signal(int signal) throws SyscallException {
+        if (pidfd != null) {
+            try {
+                return Pidfd.sendSignal(pidfd, signal);
+            } catch (IllegalStateException closed) {
+                return false; // the loop closes the pidfd after reaping
+            }
+        }
+        return whileUnreaped(p -> Signals.kill(p, signal));
+    }
+
+    /**
+     * Sends a signal to the process group this child leads ({@code kill(-pid)}), only while the
+     * leader is unreaped: until then its pid, hence the group id, cannot be reused.
+     *
+     * @return false if the leader was already reaped, or the group has no member left
+     */
+    public boolean signalGroup(int signal) throws SyscallException {
+        return whileUnreaped(p -> Signals.kill(-p, signal));
     }
 
     /** A reaping call. */

@@ -19,10 +19,12 @@ import java.util.TreeMap;
  * Starts a child with posix_spawn, with nothing inherited but what the request names.
  *
  * <p>In the child, in this order: the chosen descriptors are dup2'd to their numbers (0, 1, 2
- * and preserved ones); every other descriptor is closed ({@link FdCloser}); the signal mask is
- * emptied and every signal's disposition reset to default (HotSpot blocks some signals and the
- * child would inherit that); optionally a new session or process group; chdir; exec. glibc
- * reports an exec failure as posix_spawn's return value and reaps the failed child itself.
+ * and preserved ones); chdir; every other descriptor is closed, including unused numbers below
+ * the highest target ({@link FdCloser}); the signal mask is emptied and every signal's
+ * disposition, glibc's internal ones included, reset to default (HotSpot blocks and ignores some
+ * signals and the child would inherit that); optionally a new session or process group; exec.
+ * glibc reports the first failing step (a file action or the exec) as posix_spawn's return
+ * value and reaps the failed child itself.
  *
  * <p>Right after a successful spawn the child's pidfd is opened: race-free, because nobody but
  * our monitor reaps our children, so the pid cannot have been reused yet.
@@ -77,7 +79,7 @@ public final class PosixSpawner {
                     short flags = addFileActions(arena, fa, req, maxTarget, temporaries);
                     flags |= Spawn.POSIX_SPAWN_SETSIGMASK | Spawn.POSIX_SPAWN_SETSIGDEF;
                     check(Spawn.attrSetSigmask(attr, Spawn.emptySigset(arena)), "posix_spawnattr_setsigmask");
-                    check(Spawn.attrSetSigdefault(attr, Spawn.fullSigset(arena)), "posix_spawnattr_setsigdefault");
+                    check(Spawn.attrSetSigdefault(attr, Spawn.everySignalSet(arena)), "posix_spawnattr_setsigdefault");
                     if (req.newSession()) {
                         flags |= Spawn.POSIX_SPAWN_SETSID;
                     } else if (req.newProcessGroup()) {
@@ -126,7 +128,7 @@ public final class PosixSpawner {
         }
         List<Integer> keep = new ArrayList<>(List.of(0, 1, 2));
         keep.removeAll(req.childFds().keySet());
-        return FdCloser.addCloseActions(fa, maxTarget + 1, keep);
+        return FdCloser.addCloseActions(fa, req.childFds().keySet(), keep);
     }
 
     private static Fd dupAbove(Fd fd, int above) throws SpawnFailure {

@@ -1,0 +1,320 @@
+package io.procwarden;
+
+import io.procwarden.internal.monitor.ExitListener;
+import io.procwarden.internal.monitor.Registration;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A process started from a {@link ProcessSpec}: its exit, its signals and its pipes.
+ *
+ * <p>The child is registered with a {@link ProcessMonitor} before {@code spawn()} returns; the
+ * monitor reaps it exactly once when it exits, whether or not anybody waits, so it never stays a
+ * zombie. Where the kernel has pidfds (Linux 5.3+) the handle holds one and every signal goes
+ * through {@code pidfd_send_signal} ("handle mode"): a recycled pid can never be hit. Otherwise
+ * ("pid mode") signals use {@code kill(pid)} only while the child is unreaped, when its pid
+ * cannot have been reused.
+ *
+ * <p>If the monitor is closed while the child runs, the monitor hands the child to
+ * {@link ProcessMonitor#shared()}, which reaps it, and this handle lets go of it:
+ * {@link #onExit()} and {@link #waitFor()} fail with {@link IllegalStateException} and the
+ * signal methods return false.
+ *
+ * <p>{@link #close()} closes our ends of the pipes; it does not kill or wait for the child.
+ * Thread-safe; the streams themselves are for one user at a time, like any stream. Parameters
+ * must be non-null.
+ */
+public final class ChildProcess implements AutoCloseable {
+    private final ProcessSpec spec;
+    private final Registration registration;
+    private final Exit exit;
+    private final OutputStream stdin;
+    private final InputStream stdout;
+    private final InputStream stderr;
+    private final Process view;
+
+    ChildProcess(ProcessSpec spec, Registration registration, Exit exit, OutputStream stdin, InputStream stdout,
+            InputStream stderr) {
+        this.spec = spec;
+        this.registration = registration;
+        this.exit = exit;
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.view = new JdkProcessView(this);
+    }
+
+    /** Receives the exit from the monitor thread. Completed exactly once; never handed out. */
+    static final class Exit implements ExitListener {
+        final CompletableFuture<ExitStatus> future = new CompletableFuture<>();
+        volatile ResourceUsage usage;
+
+        @Override
+        public void onExit(ExitStatus status, ResourceUsage usage) {
+            this.usage = usage;
+            future.complete(status);
+        }
+
+        @Override
+        public void onFailure(Throwable error) {
+            future.completeExceptionally(error);
+        }
+    }
+
+    /** The process id. */
+    public long pid() {
+        return registration.pid();
+    }
+
+    /** The spec it was started from. */
+    public ProcessSpec spec() {
+        return spec;
+    }
+
+    /**
+     * A new future of how the process ended, completed when the monitor has reaped it.
+     * Cancelling it never touches the process or other futures. It completes on the monitor
+     * thread: keep non-async dependent actions short and non-blocking. It fails with
+     * {@link IllegalStateException} if the monitor is closed before the process ends.
+     */
+    public CompletableFuture<ExitStatus> onExit() {
+        return exit.future.copy();
+    }
+
+    /**
+     * Waits until the process has ended.
+     *
+     * @throws InterruptedException if this thread is interrupted while waiting
+     * @throws IllegalStateException if the monitor was closed before the process ended
+     */
+    public ExitStatus waitFor() throws InterruptedException {
+        try {
+            return exit.future.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("pid " + pid() + ": " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} for the process to end.
+     *
+     * @return how it ended, or empty if it still runs when the time is up
+     * @throws InterruptedException if this thread is interrupted while waiting
+     * @throws IllegalStateException if the monitor was closed before the process ended
+     */
+    public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
+        try {
+            return Optional.of(exit.future.get(nanos(timeout), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("pid " + pid() + ": " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** True until the monitor has reaped the process (a process that just died may still show as alive). */
+    public boolean isAlive() {
+        return !exit.future.isDone();
+    }
+
+    /**
+     * User and system CPU time and peak resident set size over the process's whole life, as the
+     * kernel reported when reaping it. Empty while it runs, and if it was reaped by someone else.
+     */
+    public Optional<ResourceUsage> resourceUsage() {
+        return exit.future.isDone() ? Optional.ofNullable(exit.usage) : Optional.empty();
+    }
+
+    /**
+     * Sends a signal to the process.
+     *
+     * @return false if it has already ended; true if the signal was delivered (a process that
+     *     just died but is not reaped yet also accepts, and ignores, signals)
+     * @throws UncheckedIOException if the system refuses (e.g. EPERM after the child became
+     *     setuid)
+     */
+    public boolean signal(Signal signal) {
+        Objects.requireNonNull(signal, "signal");
+        if (exit.future.isDone()) return false;
+        try {
+            return registration.signal(signal.number());
+        } catch (SyscallException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends SIGKILL; as {@link #signal(Signal)}. */
+    public boolean kill() {
+        return signal(Signal.KILL);
+    }
+
+    /**
+     * Sends SIGTERM, then SIGKILL if the process has not ended after {@code grace}.
+     *
+     * @return a new future of how it ended (as {@link #onExit()}); it fails if the escalation
+     *     itself fails
+     * @throws UncheckedIOException if SIGTERM cannot be sent
+     * @throws IllegalArgumentException if {@code grace} is negative
+     */
+    public CompletableFuture<ExitStatus> terminate(Duration grace) {
+        return escalate(grace, false);
+    }
+
+    /**
+     * Sends a signal to the whole process group this child leads (it was started with
+     * {@link ProcessSpec#newProcessGroup()} or {@link ProcessSpec#newSession()}), grandchildren
+     * included, with {@code kill(-pgid)}. Only while the leader is unreaped: after that its
+     * group id could be reused by an unrelated group, so members that outlive the leader can
+     * no longer be reached this way.
+     *
+     * @return false if the leader has already been reaped (or the group is empty)
+     * @throws IllegalStateException if the child does not lead a process group
+     * @throws UncheckedIOException if the system refuses
+     */
+    public boolean signalGroup(Signal signal) {
+        Objects.requireNonNull(signal, "signal");
+        if (!spec.isNewProcessGroup()) {
+            throw new IllegalStateException("pid " + pid() + " does not lead a process group;"
+                    + " spawn it with newProcessGroup() or newSession()");
+        }
+        try {
+            return registration.signalGroup(signal.number());
+        } catch (SyscallException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Sends SIGTERM to the process group this child leads, then SIGKILL to the group if the
+     * leader has not ended after {@code grace} (see {@link #signalGroup(Signal)} for the limits).
+     *
+     * @return a new future of how the leader ended
+     * @throws IllegalStateException if the child does not lead a process group
+     */
+    public CompletableFuture<ExitStatus> terminateGroup(Duration grace) {
+        return escalate(grace, true);
+    }
+
+    private CompletableFuture<ExitStatus> escalate(Duration grace, boolean group) {
+        if (grace.isNegative()) throw new IllegalArgumentException("negative grace period: " + grace);
+        CompletableFuture<ExitStatus> result = onExit();
+        boolean sent = group ? signalGroup(Signal.TERM) : signal(Signal.TERM);
+        if (sent) {
+            // orTimeout's timer is cancelled when the process ends first: nothing lingers.
+            exit.future.copy().orTimeout(nanos(grace), TimeUnit.NANOSECONDS).whenComplete((status, error) -> {
+                if (error instanceof TimeoutException) {
+                    try {
+                        if (group) signalGroup(Signal.KILL);
+                        else kill();
+                    } catch (RuntimeException e) {
+                        result.completeExceptionally(e);
+                    }
+                }
+            });
+        }
+        return result;
+    }
+
+    /** A duration in nanoseconds for a timed wait: negative as 0, beyond 292 years as forever. */
+    private static long nanos(Duration d) {
+        if (d.isNegative()) return 0;
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Our end of the child's stdin pipe (a {@link java.io.FileOutputStream}; close it to give
+     * the child end of file).
+     *
+     * @throws IllegalStateException if stdin is not {@link Redirect#PIPE}
+     */
+    public OutputStream stdin() {
+        return pipe(stdin, "stdin", spec.stdin());
+    }
+
+    /**
+     * Our end of the child's stdout pipe (a {@link java.io.FileInputStream}, whose
+     * {@code getChannel()} is interruptible). Read it while the child runs: a full pipe stops
+     * the child.
+     *
+     * @throws IllegalStateException if stdout is not {@link Redirect#PIPE}
+     */
+    public InputStream stdout() {
+        return pipe(stdout, "stdout", spec.stdout());
+    }
+
+    /**
+     * Our end of the child's stderr pipe, as {@link #stdout()}.
+     *
+     * @throws IllegalStateException if stderr is not {@link Redirect#PIPE}
+     */
+    public InputStream stderr() {
+        return pipe(stderr, "stderr", spec.stderr());
+    }
+
+    private static <T> T pipe(T stream, String name, Redirect r) {
+        if (stream == null) throw new IllegalStateException(name + " is not a pipe but " + r);
+        return stream;
+    }
+
+    /** Handle mode (signals through a pidfd) rather than pid mode; for tests and diagnostics. */
+    boolean handleMode() {
+        return registration.hasPidfd();
+    }
+
+    /** Package access for the Process view: the pipe or null. */
+    OutputStream stdinOrNull() {
+        return stdin;
+    }
+
+    InputStream stdoutOrNull() {
+        return stdout;
+    }
+
+    InputStream stderrOrNull() {
+        return stderr;
+    }
+
+    /**
+     * A {@link Process} view of this child, so code written for the JDK works unchanged (one
+     * view per child). Its streams are the pipes (or empty streams, as the JDK gives for
+     * non-pipe redirects); {@code exitValue()} follows the JDK's Unix convention (128 + signal
+     * number for a killed process; -1 if the status is unknown); {@code destroy()} sends
+     * SIGTERM; {@code toHandle()} is available while the child is unreaped.
+     */
+    public Process asProcess() {
+        return view;
+    }
+
+    /** Closes our ends of the pipes. Does not kill or wait; idempotent. */
+    @Override
+    public void close() {
+        for (Closeable c : new Closeable[] {stdin, stdout, stderr}) {
+            if (c == null) continue;
+            try {
+                c.close();
+            } catch (IOException e) {
+                // Nothing was buffered (the streams are unbuffered): a failing close loses nothing.
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ChildProcess[pid " + pid() + ", " + spec.command() + ", "
+                + (exit.future.isDone() ? String.valueOf(exit.future.getNow(null)) : "running") + "]";
+    }
+}

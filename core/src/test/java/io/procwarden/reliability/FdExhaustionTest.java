@@ -1,0 +1,70 @@
+package io.procwarden.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.procwarden.ExitStatus;
+import io.procwarden.MonitorBackend;
+import io.procwarden.ProcessMonitor;
+import io.procwarden.Signal;
+import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Unistd;
+import io.procwarden.testing.Children;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** With every descriptor used up, watching fails clearly (EMFILE named), leaves nothing half-registered, and recovers. */
+@EnabledOnOs(OS.LINUX)
+class FdExhaustionTest {
+
+    @ParameterizedTest
+    @EnumSource(value = MonitorBackend.class, names = {"PIDFD", "POLLING"})
+    void watchFailsWithEmfileThenRecovers(MonitorBackend backend) throws Exception {
+        try (ProcessMonitor monitor = ProcessMonitor.create(backend);
+                Children.NonChild stranger = Children.nonChild(true)) {
+            int child = Children.sh("exec sleep 600");
+            // Load every class the watch path needs while descriptors are still available.
+            assertThat(monitor.watch(Children.sh("exit 0")).get(30, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Exited(0));
+            CompletableFuture<ExitStatus> childWatch = null;
+            List<Fd> hog = new ArrayList<>();
+            try {
+                while (true) {
+                    try {
+                        hog.add(Unistd.open("/dev/null", Unistd.O_RDONLY, 0));
+                    } catch (SyscallException e) {
+                        assertThat(e.errnoName()).isEqualTo("EMFILE");
+                        break;
+                    }
+                }
+                // pidfd needs a descriptor for every watch; polling needs one only to read /proc
+                // for a process that is not our child.
+                int needsFd = backend == MonitorBackend.PIDFD ? child : stranger.pid();
+                assertThatThrownBy(() -> monitor.watch(needsFd))
+                        .isInstanceOf(UncheckedIOException.class)
+                        .hasMessageContaining("EMFILE")
+                        .hasMessageContaining(Integer.toString(needsFd));
+                assertThat(monitor.watchedCount()).as("nothing half-registered").isZero();
+                if (backend == MonitorBackend.POLLING) {
+                    childWatch = monitor.watch(child); // wait4 needs no descriptor
+                }
+            } finally {
+                hog.forEach(Fd::close);
+            }
+            if (childWatch == null) childWatch = monitor.watch(child);
+            CompletableFuture<ExitStatus> strangerWatch = monitor.watch(stranger.pid());
+            Children.kill(child, Signal.KILL.number());
+            Children.kill(stranger.pid(), Signal.KILL.number());
+            assertThat(childWatch.get(30, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+            assertThat(strangerWatch.get(30, TimeUnit.SECONDS))
+                    .isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
+        }
+    }
+}
