@@ -243,7 +243,7 @@ public final class JailLauncher {
     private static void abandon(Throwable primary, JailedChild child, int unregisteredPid, Cgroup cgroup) {
         try {
             if (child != null && child.registration() != null) {
-                child.registration().whileUnreaped(pid -> Signals.kill(pid, 9));
+                child.registration().signal(9);
                 child.onExit().get(ABANDON_WAIT_SECONDS, TimeUnit.SECONDS);
                 return; // the child's listener removed the cgroup
             }

@@ -5,7 +5,6 @@ import io.procwarden.ProcessIdentity;
 import io.procwarden.ResourceUsage;
 import io.procwarden.Signal;
 import io.procwarden.SyscallException;
-import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.monitor.ExitListener;
 import io.procwarden.internal.monitor.Registration;
 import java.io.IOException;
@@ -87,13 +86,13 @@ public final class JailedChild {
     }
 
     /**
-     * Sends {@code signal} to the child, unless it has already been reaped.
+     * Sends {@code signal} to the child through its registration (the pidfd, or the pid while
+     * unreaped), so a recycled pid is never hit.
      *
      * @return false if it had already ended
      */
     public boolean signal(Signal signal) throws SyscallException {
-        Registration r = registration;
-        return r.whileUnreaped(p -> Signals.kill(p, signal.number()));
+        return registration.signal(signal.number());
     }
 
     /**
