@@ -63,8 +63,9 @@ public record ProcStat(int pid, char state, int ppid, int pgrp, int session, lon
     }
 
     /**
-     * Reads a /proc file to its end. Not {@code Files.readAllBytes}: /proc files report size 0,
-     * and on JDK 25 that call returned only the first byte of {@code /proc/sys/kernel/pid_max}.
+     * Reads a /proc file to its end in one large read. Not {@code Files.readAllBytes}: /proc files
+     * report size 0, so it reads one byte first, and integer sysctl files answer a read that does
+     * not start at offset 0 with end-of-file: {@code /proc/sys/kernel/pid_max} came back as "3".
      */
     public static byte[] readProcFile(Path path) throws IOException {
         try (var in = Files.newInputStream(path)) {

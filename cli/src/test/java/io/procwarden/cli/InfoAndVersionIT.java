@@ -1,0 +1,51 @@
+package io.procwarden.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.procwarden.MonitorBackend;
+import org.junit.jupiter.api.Test;
+
+/** {@code info}, {@code --version} and the help texts, run through the real jar. */
+class InfoAndVersionIT {
+
+    @Test
+    void infoExitsZeroAndNamesTheBackendThisSystemGets() {
+        Cli.Result r = Cli.run("info");
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        String best = MonitorBackend.best().id();
+        assertThat(r.out()).as(r.toString())
+                .anySatisfy(line -> assertThat(line).startsWith("backend:").contains(" " + best + " ("))
+                .anySatisfy(line -> assertThat(line).matches("pid_max: +" + Cli.pidMax()
+                        + (System.getProperty("os.name").startsWith("Mac") ? " \\(fixed on macOS\\)" : "")))
+                .anySatisfy(line -> assertThat(line).startsWith("java:").contains(Runtime.version().toString()));
+        for (MonitorBackend b : MonitorBackend.values()) {
+            assertThat(r.out()).as(r.toString()).anySatisfy(line -> assertThat(line)
+                    .startsWith("  " + b.id() + " ")
+                    .contains(b.isAvailable() ? "available: " : "unavailable: "));
+        }
+        assertThat(r.err()).as(r.toString()).isEmpty();
+    }
+
+    @Test
+    void versionNamesTheBuildVersionAndTheBackend() {
+        Cli.Result r = Cli.run("--version");
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).as(r.toString())
+                .startsWith("procwarden " + System.getProperty("procwarden.version"))
+                .contains("monitor backend: " + MonitorBackend.best().id());
+    }
+
+    @Test
+    void everyCommandHasHelpWithExamples() {
+        for (String[] args : new String[][] {{"--help"}, {"wait", "--help"}, {"info", "--help"}, {"help", "wait"}}) {
+            Cli.Result r = Cli.run(args);
+
+            assertThat(r.exit()).as(String.join(" ", args) + ": " + r).isZero();
+            assertThat(r.out()).as(String.join(" ", args) + ": " + r)
+                    .anySatisfy(line -> assertThat(line).startsWith("Usage: procwarden"))
+                    .contains("Examples:");
+        }
+    }
+}
