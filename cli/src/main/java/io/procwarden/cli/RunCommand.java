@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "run",
         sortOptions = false,
-        customSynopsis = "Usage: procwarden run [OPTIONS] [--] CMD [ARG...]",
+        customSynopsis = "procwarden run [OPTIONS] [--] CMD [ARG...]",
         description = {
             "Run CMD in its own process group with only fds 0, 1, 2 and a clean signal state;",
             "forward SIGINT, SIGTERM and SIGHUP to its group; exit with its status."},
