@@ -42,8 +42,8 @@ record RunReport(long pid, ExitStatus status, Duration wall, Optional<ResourceUs
      * For {@code --json}: the same keys every time, null where one does not apply:
      * {@code {"pid":42,"status":"exited","code":3,"signal":null,"core_dumped":false,
      * "timed_out":false,"wall_ms":12,"cpu_ms":3,"user_cpu_ms":2,"sys_cpu_ms":1,
-     * "peak_rss_bytes":4194304,"peak_rss_exact":true,"exit":3}}; {@code status} is {@code exited}, {@code signaled} or
-     * {@code unknown} (then an extra {@code reason} says why).
+     * "peak_rss_bytes":4194304,"peak_rss_exact":true,"exit":3}}; {@code status} is
+     * {@code exited}, {@code signaled} or {@code unknown} (then an extra {@code reason} says why).
      */
     String json() {
         JsonLine j = new JsonLine().put("pid", pid);
@@ -59,7 +59,8 @@ record RunReport(long pid, ExitStatus status, Duration wall, Optional<ResourceUs
         if (usage.isPresent()) {
             ResourceUsage u = usage.get();
             j.put("cpu_ms", u.totalCpu().toMillis()).put("user_cpu_ms", u.userCpu().toMillis())
-                    .put("sys_cpu_ms", u.systemCpu().toMillis()).put("peak_rss_bytes", u.peakRssBytes()).put("peak_rss_exact", peakRssExact);
+                    .put("sys_cpu_ms", u.systemCpu().toMillis()).put("peak_rss_bytes", u.peakRssBytes())
+                    .put("peak_rss_exact", peakRssExact);
         } else {
             j.putNull("cpu_ms").putNull("user_cpu_ms").putNull("sys_cpu_ms").putNull("peak_rss_bytes")
                     .put("peak_rss_exact", false);

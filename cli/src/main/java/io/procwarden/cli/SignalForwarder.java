@@ -22,6 +22,10 @@ import java.util.List;
  * with the child's status. A signal that was ignored when the JVM started (a background job's
  * SIGINT, {@code nohup}'s SIGHUP) stays ignored: the JVM keeps it so, as a shell would.
  *
+ * <p>Each forwarded signal is followed by SIGCONT, as shells do when they signal a stopped job:
+ * a stopped group (a child that read the terminal from its background group gets SIGTTIN)
+ * would otherwise keep the signal pending, and procwarden would wait for ever.
+ *
  * <p>A signal that arrives before the child exists is held and sent once it does. Thread-safe:
  * each signal is handled on a new thread of the JVM's.
  */
@@ -69,7 +73,9 @@ final class SignalForwarder {
     private void forward(Signal signal) {
         try {
             // False once the child has been reaped: procwarden is about to exit anyway.
-            child.signalGroup(signal);
+            if (child.signalGroup(signal)) {
+                child.signalGroup(Signal.CONT);
+            }
         } catch (UncheckedIOException e) {
             err.println("procwarden: cannot forward " + signal.name() + " to process group " + child.pid()
                     + ": " + e.getCause().getMessage());

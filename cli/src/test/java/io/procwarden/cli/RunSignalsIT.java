@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.procwarden.ExitStatus;
 import io.procwarden.ProcessMonitor;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,6 +84,19 @@ class RunSignalsIT {
             Cli.Result r = cli.finish();
             assertThat(r.exit()).as(r.toString()).isEqualTo(code);
             assertThat(r.out()).as(r.toString()).containsExactly("ready", "got " + signal);
+        }
+    }
+
+    @Test
+    void aStoppedChildIsWokenToTakeTheForwardedSignal() {
+        try (Cli.Running cli = Cli.start("run", "--", "sh", "-c", "echo $$; exec sleep 600")) {
+            String group = cli.nextOutLine(); // sh's pid, the group's id; sh then becomes the sleep
+            Cli.Result stop = Cli.run(List.of("kill", "-s", "STOP", "--", "-" + group));
+            assertThat(stop.exit()).as(stop.toString()).isZero();
+            Cli.signal(cli.pid(), "TERM");
+
+            Cli.Result r = cli.finish();
+            assertThat(r.exit()).as(r.toString()).isEqualTo(143);
         }
     }
 
