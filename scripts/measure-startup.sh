@@ -19,7 +19,7 @@ jar=$scratch/procwarden.jar
 
 flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 native="--enable-native-access=ALL-UNNAMED"
-commands=("--version" "info" "wait --timeout 0 1")
+commands=("--version" "info" "wait --timeout 0 1" "run -- true")
 
 if [ "$(date +%N)" != N ]; then
     now_ns() { date +%s%N; }
@@ -80,7 +80,8 @@ for cmd in "${commands[@]}"; do
 done
 echo "JDK $PROCWARDEN_JDK_VERSION ($JAVA_HOME), $(nproc 2>/dev/null || sysctl -n hw.ncpu) CPUs;" \
     "median of $runs runs, ms; configurations interleaved; archives trained by one run of 'wait --timeout 0 1'"
-printf '%-52s %10s %10s %12s\n' "java options (all: $flags, -Xlog as the launcher)" "--version" "info" "wait->124"
+printf '%-52s %10s %10s %10s %10s\n' "java options (all: $flags, -Xlog as the launcher)" "--version" "info" "wait->124" \
+    "run true"
 for c in "${!configs[@]}"; do
     printf '%-52s' "${labels[c]}"
     for r in "${results[@]}"; do

@@ -11,7 +11,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 /**
  * Turns every error into one line on stderr and an exit status: usage errors (unknown option,
  * bad value, missing pid) give 125 plus a hint naming the subcommand's help; anything else
- * that escapes a command is an internal error, status 1.
+ * that escapes a command is an internal error, status 1, or 125 for {@code run}, whose 1 could
+ * be the command's own status.
  * Stack traces appear only with {@code --debug}.
  */
 final class ErrorHandler implements IParameterExceptionHandler, IExecutionExceptionHandler {
@@ -43,7 +44,7 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
         err.println("procwarden: internal error: " + oneLine(String.valueOf(ex))
                 + (debug ? "" : " (--debug shows the stack trace)"));
         err.flush();
-        return Main.EXIT_INTERNAL;
+        return cmd.getCommand() instanceof RunCommand ? RunCommand.EXIT_FAILED : Main.EXIT_INTERNAL;
     }
 
     private static String message(ParameterException ex) {

@@ -1,6 +1,8 @@
 package io.procwarden.cli;
 
+import io.procwarden.FdCloseMechanism;
 import io.procwarden.MonitorBackend;
+import io.procwarden.ProcessSpec;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -11,10 +13,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code procwarden info}: what procwarden sees on this system: OS, kernel, C library, JDK,
  * pid_max, the process monitor backend it chose and why each other backend is or is not
- * available (the probe's cause: the call and errno that failed).
+ * available (the probe's cause: the call and errno that failed), how spawned children lose
+ * the descriptors they were not given, and whether they get a pidfd.
  */
 @Command(name = "info",
-        description = "Show the platform facts procwarden depends on and the monitor backend it chose.",
+        description = "Show the platform facts procwarden depends on: the monitor backend it chose,"
+                + " how children's fds are closed, pidfd support.",
         footer = {
             "",
             "Examples:",
@@ -22,7 +26,8 @@ import picocli.CommandLine.Spec;
             "  procwarden info | grep backend",
             "",
             "Programs using the library can force a backend with the system property",
-            "procwarden.monitor.backend=pidfd|kqueue|polling; 'info' shows the effect.",
+            "procwarden.monitor.backend=pidfd|kqueue|polling, and the fd-closing",
+            "mechanism with procwarden.spawn.fdclose=closefrom|cloexec-default|enumerate.",
             "",
             "Exit status: 0 ok, 1 internal error, 125 usage error."
         })
@@ -45,6 +50,8 @@ public final class InfoCommand implements Callable<Integer> {
         row(out, "java", SystemFacts.java());
         row(out, "pid_max", SystemFacts.pidMax());
         row(out, "backend", selectedBackend());
+        row(out, "fd close", fdCloseMechanism());
+        row(out, "pidfd", pidfd());
         out.println("backends:");
         for (MonitorBackend b : MonitorBackend.values()) {
             out.printf("  %-8s %s%n", b.id(), b.unavailabilityCause()
@@ -66,6 +73,23 @@ public final class InfoCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             return "none: " + e.getMessage();
         }
+    }
+
+    private static String fdCloseMechanism() {
+        try {
+            FdCloseMechanism m = ProcessSpec.fdCloseMechanism();
+            return m.id() + " (" + m.description() + ")";
+        } catch (IllegalStateException e) { // a bad -Dprocwarden.spawn.fdclose: every spawn would fail so
+            return "none: " + e.getMessage();
+        }
+    }
+
+    /** The same probe decides the pidfd backend and whether spawned children get a pidfd. */
+    private static String pidfd() {
+        return MonitorBackend.PIDFD.unavailabilityCause()
+                .map(cause -> "no (" + cause + "); children are signalled by pid, only while unreaped")
+                .orElse("yes (pidfd_open, pidfd_send_signal, waitid(P_PIDFD)); children are signalled"
+                        + " through their pidfd");
     }
 
     private static void row(PrintWriter out, String key, String value) {

@@ -1,6 +1,7 @@
 package io.procwarden.cli;
 
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,25 +13,30 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code procwarden} command: the entry point of {@code procwarden.jar}.
  *
- * <p>Exit statuses are those of {@code timeout(1)} where they overlap: 0 success, 1 internal
- * error, 2 no such process, 124 timed out, 125 usage error.
+ * <p>Exit statuses are those of {@code timeout(1)} and {@code env(1)} where they overlap: 0
+ * success, 1 internal error, 2 no such process, 124 timed out, 125 usage error; {@code run}
+ * exits with the command's status, 126 if it cannot be run, 127 if it is not found, and 125
+ * for its own internal errors (1 could be the command's).
  */
 @Command(name = "procwarden",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        subcommands = {WaitCommand.class, InfoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, WaitCommand.class, InfoCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         description = "Spawn and supervise operating-system processes; learn the moment they exit.",
         footer = {
             "",
             "Examples:",
+            "  procwarden run -- make test             run it; exit with its status",
+            "  procwarden run --timeout 5m --status -- ./job",
             "  procwarden wait 4242                    until process 4242 exits",
             "  procwarden wait --timeout 30s --any 4242 4243",
             "  procwarden info                         OS, kernel, libc, JDK, backends",
             "  procwarden help wait",
             "",
             "Exit status: 0 ok, 1 internal error, 2 no such process, 124 timed out,",
-            "125 usage error."
+            "125 usage error; run: the command's status, 126 cannot run it,",
+            "127 not found (procwarden help run)."
         })
 public final class Main implements Runnable {
     /** Exit status of an internal error (a bug, or the system refusing a call). */
@@ -53,7 +59,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: wait, info or help");
+        throw new ParameterException(spec.commandLine(), "missing command: run, wait, info or help");
     }
 
     /** Runs the command line and exits the JVM with its status. */
@@ -63,11 +69,16 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit status (output goes to System.out and System.err). */
     public static int execute(String... args) {
-        // Decided before parsing, so that a parse error can show its stack trace too.
-        ErrorHandler errors = new ErrorHandler(Arrays.asList(args).contains("--debug"));
-        return new CommandLine(new Main())
+        // Decided before parsing, so that a parse error can show its stack trace too; words
+        // after "--" belong to run's command.
+        List<String> words = Arrays.asList(args);
+        int end = words.indexOf("--");
+        ErrorHandler errors = new ErrorHandler((end < 0 ? words : words.subList(0, end)).contains("--debug"));
+        CommandLine cli = new CommandLine(new Main())
                 .setParameterExceptionHandler(errors)
-                .setExecutionExceptionHandler(errors)
-                .execute(args);
+                .setExecutionExceptionHandler(errors);
+        // run's first word that is not an option starts the command: its options are its own.
+        cli.getSubcommands().get("run").setStopAtPositional(true);
+        return cli.execute(args);
     }
 }

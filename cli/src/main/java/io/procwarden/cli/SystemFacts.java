@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Facts about the running system for {@code procwarden info}; each one is a string, and a fact
@@ -69,6 +70,28 @@ final class SystemFacts {
             return "99999 (fixed on macOS)";
         }
         return "unknown on " + System.getProperty("os.name");
+    }
+
+    /**
+     * This process's peak resident set size ({@code VmHWM} of {@code /proc/self/status}); empty
+     * where there is no such file (macOS). On Linux a child's rusage peak is at least its
+     * parent's peak at the spawn (exec records the peak of the memory it replaces, and a
+     * vfork-style spawn replaces the parent's), so below this value a child's peak is unknown.
+     */
+    static OptionalLong ownPeakRssBytes() {
+        if (!LINUX) {
+            return OptionalLong.empty();
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("VmHWM:")) { // "VmHWM:     84236 kB"
+                    return OptionalLong.of(Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through: unknown
+        }
+        return OptionalLong.empty();
     }
 
     /**

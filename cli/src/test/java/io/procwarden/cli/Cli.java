@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -48,18 +49,61 @@ final class Cli {
 
     /** Starts the CLI; close the result to kill it if a test fails early. */
     static Running start(String... args) {
+        return start(Map.of(), args);
+    }
+
+    /** Starts the CLI with these variables added to its environment. */
+    static Running start(Map<String, String> env, String... args) {
+        return start(command(args), env, null);
+    }
+
+    /** The command line that runs the jar with {@code args}, as a user would type it. */
+    static List<String> command(String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
                 "-jar", jar().toString()));
         command.addAll(List.of(args));
+        return command;
+    }
+
+    /**
+     * Starts any command (the jar wrapped in {@code sh}, the launcher) with {@code env} added to
+     * this JVM's environment, in {@code dir} (null: ours); stdin is empty.
+     */
+    static Running start(List<String> command, Map<String, String> env, Path dir) {
         try {
-            Process process = new ProcessBuilder(command).start();
+            ProcessBuilder pb = new ProcessBuilder(command);
+            pb.environment().putAll(env);
+            if (dir != null) {
+                pb.directory(dir.toFile());
+            }
+            Process process = pb.start();
             process.getOutputStream().close(); // stdin: empty
             return new Running(process);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Runs {@code command} with {@code args} to completion. */
+    static Result run(List<String> command) {
+        try (Running cli = start(command, Map.of(), null)) {
+            return cli.finish();
+        }
+    }
+
+    /** The repository root (README.md, the launcher), from the {@code procwarden.root} property set by failsafe. */
+    static Path root() {
+        String root = System.getProperty("procwarden.root");
+        assertThat(root).as("system property procwarden.root (set by failsafe)").isNotBlank();
+        return Path.of(root).toAbsolutePath().normalize();
+    }
+
+    /** Sends a signal (a {@code kill -s} name: TERM, INT, HUP) to a process and waits until {@code kill} is done. */
+    static void signal(long pid, String name) {
+        Result r = run(List.of("kill", "-s", name, Long.toString(pid)));
+        assertThat(r.exit()).as("kill -s %s %d: %s", name, pid, r).isZero();
     }
 
     /** Starts {@code sleep 600}: a live process that is not a child of the CLI's JVM. */
@@ -112,6 +156,12 @@ final class Cli {
             return String.join("\n", err);
         }
 
+        /** The last stderr line (where --json and --status go, after anything the child wrote). */
+        String lastErr() {
+            assertThat(err).as("stderr of %s", this).isNotEmpty();
+            return err.getLast();
+        }
+
         @Override
         public String toString() {
             return "exit " + exit + "\n--- stdout\n" + String.join("\n", out) + "\n--- stderr\n" + errText();
@@ -136,6 +186,15 @@ final class Cli {
 
         boolean isAlive() {
             return process.isAlive();
+        }
+
+        /** Waits for a stdout line equal to {@code line}; fails if the CLI ends first. */
+        void awaitOut(String line) {
+            while (true) {
+                if (nextOutLine().equals(line)) {
+                    return;
+                }
+            }
         }
 
         /** Waits for the next stdout line; fails if the CLI ends first. */

@@ -3,6 +3,7 @@ package io.procwarden.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.procwarden.MonitorBackend;
+import io.procwarden.ProcessSpec;
 import org.junit.jupiter.api.Test;
 
 /** {@code info}, {@code --version} and the help texts, run through the real jar. */
@@ -18,7 +19,9 @@ class InfoAndVersionIT {
                 .anySatisfy(line -> assertThat(line).startsWith("backend:").contains(" " + best + " ("))
                 .anySatisfy(line -> assertThat(line).matches("pid_max: +" + Cli.pidMax()
                         + (System.getProperty("os.name").startsWith("Mac") ? " \\(fixed on macOS\\)" : "")))
-                .anySatisfy(line -> assertThat(line).startsWith("java:").contains(Runtime.version().toString()));
+                .anySatisfy(line -> assertThat(line).startsWith("java:").contains(Runtime.version().toString()))
+                .anySatisfy(line -> assertThat(line).startsWith("fd close: " + ProcessSpec.fdCloseMechanism().id() + " ("))
+                .anySatisfy(line -> assertThat(line).startsWith("pidfd:    " + (MonitorBackend.PIDFD.isAvailable() ? "yes (" : "no (")));
         for (MonitorBackend b : MonitorBackend.values()) {
             assertThat(r.out()).as(r.toString()).anySatisfy(line -> assertThat(line)
                     .startsWith("  " + b.id() + " ")
@@ -39,7 +42,8 @@ class InfoAndVersionIT {
 
     @Test
     void everyCommandHasHelpWithExamples() {
-        for (String[] args : new String[][] {{"--help"}, {"wait", "--help"}, {"info", "--help"}, {"help", "wait"}}) {
+        for (String[] args : new String[][] {{"--help"}, {"run", "--help"}, {"wait", "--help"}, {"info", "--help"},
+                {"help", "wait"}, {"help", "run"}}) {
             Cli.Result r = Cli.run(args);
 
             assertThat(r.exit()).as(String.join(" ", args) + ": " + r).isZero();

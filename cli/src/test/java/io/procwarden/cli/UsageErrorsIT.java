@@ -38,7 +38,7 @@ class UsageErrorsIT {
 
         assertThat(r.exit()).as(r.toString()).isEqualTo(125);
         assertThat(r.err()).as(r.toString()).containsExactly(
-                "procwarden: unknown command 'frob' (commands: wait, info, help)",
+                "procwarden: unknown command 'frob' (commands: run, wait, info, help)",
                 "Try 'procwarden --help'");
     }
 
