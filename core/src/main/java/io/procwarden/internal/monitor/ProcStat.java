@@ -1,9 +1,14 @@
 package io.procwarden.internal.monitor;
 
-import java.io.IOException;
+import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Errno;
+import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Unistd;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -27,17 +32,16 @@ public record ProcStat(int pid, char state, int ppid, int pgrp, int session, lon
     /**
      * Reads {@code /proc/PID/stat}; empty when there is no such process.
      *
-     * @throws java.io.UncheckedIOException when the file exists but cannot be read (EMFILE, ...)
+     * @throws java.io.UncheckedIOException when the file exists but cannot be read; its cause is
+     *     a {@link SyscallException} naming the errno (EMFILE, EACCES, ...)
      */
     public static Optional<ProcStat> read(int pid) {
         byte[] bytes;
         try {
             bytes = readProcFile(Path.of("/proc", Integer.toString(pid), "stat"));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            // ESRCH while reading: the process vanished between open and read.
-            if (String.valueOf(e.getMessage()).contains("No such process")) {
+        } catch (SyscallException e) {
+            // ENOENT: no such process. ESRCH: it vanished between open and read.
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ESRCH) {
                 return Optional.empty();
             }
             // Anything else (EMFILE, EACCES) says nothing about the process: never "gone".
@@ -47,12 +51,26 @@ public record ProcStat(int pid, char state, int ppid, int pgrp, int session, lon
     }
 
     /**
-     * Reads a /proc file to its end. Not {@code Files.readAllBytes}: /proc files report size 0,
-     * and on JDK 25 that call returned only the first byte of {@code /proc/sys/kernel/pid_max}.
+     * Reads a /proc file to its end with open(2) and read(2), so that a failure carries its
+     * errno ({@code open("/proc/42/stat") failed: EMFILE (Too many open files)}). The JDK's file
+     * streams give only the C library's text, which is localised and cannot be told apart
+     * reliably. Not {@code Files.readAllBytes} either: /proc files report size 0, and on JDK 25
+     * that call returned only the first byte of {@code /proc/sys/kernel/pid_max}.
+     *
+     * @throws SyscallException naming the call and errno (ENOENT when the file does not exist)
      */
-    public static byte[] readProcFile(Path path) throws IOException {
-        try (var in = Files.newInputStream(path)) {
-            return in.readAllBytes();
+    public static byte[] readProcFile(Path path) throws SyscallException {
+        try (Fd fd = Unistd.open(path.toString(), Unistd.O_RDONLY, 0); Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4096);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+            while (true) {
+                long n = Unistd.read(fd, buf, buf.byteSize());
+                if (n == 0) return out.toByteArray();
+                if (n < 0) {
+                    throw Errno.exception("read(\"" + path + "\")", Errno.EAGAIN); // not a non-blocking fd: cannot happen
+                }
+                out.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), 0, (int) n);
+            }
         }
     }
 
