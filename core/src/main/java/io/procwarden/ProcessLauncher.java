@@ -47,6 +47,7 @@ final class ProcessLauncher {
     }
 
     static ChildProcess launch(ProcessSpec spec, ProcessMonitor monitor) throws SpawnException {
+        monitor.loop().ensureOpen(); // no child started (and killed) for a monitor that cannot take it
         Path dir = spec.directory().orElse(null);
         String cwd = dir == null ? null : dir.toString();
         List<String> env = spec.environmentEntries();
@@ -113,6 +114,10 @@ final class ProcessLauncher {
         Registration registration;
         try {
             registration = monitor.loop().registerChild(started.pid(), started.pidfd(), exit);
+        } catch (IllegalStateException closed) {
+            // Closed since the check in launch(): as documented, the monitor's exception, and no child.
+            killAndReap(started.pid());
+            throw closed;
         } catch (SyscallException | RuntimeException e) {
             // registerChild has closed the pidfd; nobody reaps the child but us now.
             killAndReap(started.pid());
