@@ -32,7 +32,25 @@ import java.util.Map;
 final class ProcessLauncher {
     private ProcessLauncher() {}
 
+    private static final int SIGKILL = Signal.KILL.number();
+
+    static {
+        // The clean-up after a failed spawn (killAndReap) runs when descriptors may be exhausted
+        // (EMFILE), and loading a class from a directory on the class path needs a descriptor
+        // (from a jar it does not): a NoClassDefFoundError there would leave the child running
+        // and then a zombie. So link its native calls now, with harmless calls on ourselves:
+        // kill(self, 0) succeeds; wait4(self) fails with ECHILD, building its exception too.
+        int self = Unistd.getpid();
+        try {
+            Signals.kill(self, 0);
+            Wait.wait4(self, Wait.WNOHANG);
+        } catch (SyscallException expected) {
+            // ECHILD: we are not our own child
+        }
+    }
+
     static ChildProcess launch(ProcessSpec spec, ProcessMonitor monitor) throws SpawnException {
+        monitor.loop().ensureOpen(); // no child started (and killed) for a monitor that cannot take it
         Path dir = spec.directory().orElse(null);
         String cwd = dir == null ? null : dir.toString();
         List<String> env = spec.environmentEntries();
@@ -127,6 +145,10 @@ final class ProcessLauncher {
         Registration registration;
         try {
             registration = monitor.loop().registerChild(started.pid(), started.pidfd(), exit);
+        } catch (IllegalStateException closed) {
+            // Closed since the check in launch(): as documented, the monitor's exception, and no child.
+            killAndReap(started.pid());
+            throw closed;
         } catch (SyscallException | RuntimeException e) {
             // registerChild has closed the pidfd; nobody reaps the child but us now.
             killAndReap(started.pid());
@@ -143,7 +165,7 @@ final class ProcessLauncher {
      */
     private static void killAndReap(int pid) {
         try {
-            Signals.kill(pid, Signal.KILL.number());
+            Signals.kill(pid, SIGKILL);
             Wait.wait4(pid, 0);
         } catch (SyscallException e) {
             System.getLogger(ProcessLauncher.class.getName()).log(System.Logger.Level.WARNING,
