@@ -74,6 +74,7 @@ public final class Bench {
         }
         List<String> left = Procs.leftovers();
         if (!left.isEmpty()) problems.add("at the end: " + left);
+        machine.put("load average at end", Machine.proc("/proc/loadavg"));
         String command = "scripts/bench" + (cfg.args().isEmpty() ? "" : " " + String.join(" ", cfg.args()));
         String java = "java " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())
                 .replaceAll("-Dbench\\.\\S+ ?", "").trim()

@@ -145,17 +145,17 @@ final class Concurrent {
             }
             pwSpawn[k] = p.spawnMs;
             jdkSpawn[k] = j.spawnMs;
-            pwThreads[k] = p.threadsDuring;
-            jdkThreads[k] = j.threadsDuring;
+            pwThreads[k] = p.watchers;
+            jdkThreads[k] = j.watchers;
             pwHeap[k] = p.heapPerProcess;
             oneThread &= p.watchers == 1 && p.threadsDuring - p.threadsBefore <= 1;
         }
         s.tables.add(t);
         double[] x = new double[ns.length];
         for (int k = 0; k < ns.length; k++) x[k] = ns[k];
-        Svg.lines(cfg.out().resolve("bench-concurrent-threads.svg"), "JVM threads while N processes are watched", "N (log)",
-                "live JVM threads (log)", List.of(new Svg.Series("procwarden", Svg.PROCWARDEN, x, pwThreads),
-                        new Svg.Series("JDK onExit()", Svg.JDK, x, jdkThreads)), true, true);
+        Svg.lines(cfg.out().resolve("bench-concurrent-threads.svg"), "Threads that watch N processes", "N (log)",
+                "threads (log)", List.of(new Svg.Series("procwarden: monitor threads", Svg.PROCWARDEN, x, pwThreads),
+                        new Svg.Series("JDK: busy reaper threads", Svg.JDK, x, jdkThreads)), true, true);
         Svg.lines(cfg.out().resolve("bench-concurrent-spawn.svg"), "Spawn phase: time to start N children (ms)", "N (log)",
                 "milliseconds (log)", List.of(new Svg.Series("procwarden", Svg.PROCWARDEN, x, pwSpawn),
                         new Svg.Series("JDK ProcessBuilder", Svg.JDK, x, jdkSpawn)), true, true);
@@ -166,11 +166,12 @@ final class Concurrent {
         double maxHeap = 0;
         for (int k = 0; k < ns.length; k++) if (ns[k] >= 1000 || cfg.quick()) maxHeap = Math.max(maxHeap, pwHeap[k]);
         s.verdict("procwarden heap per watched process < 1 KiB (N >= 1,000)", Stats.num(maxHeap) + " bytes", maxHeap < 1024);
-        s.reading.append(String.format("At N = %,d the JDK runs %s threads and procwarden %s. ", ns[last],
+        s.reading.append(String.format("At N = %,d the JDK has %s threads waiting for processes, procwarden %s. ", ns[last],
                         Stats.num(jdkThreads[last]), Stats.num(pwThreads[last])))
-                .append("The JDK parks one `process reaper` thread in a blocking waitpid per child (and keeps idle ones ")
-                .append("for 60 s, so its 'threads before' grows after a big run); procwarden's one loop thread waits for ")
-                .append("all of them in epoll_wait. ")
+                .append("The JDK parks one `process reaper` thread in a blocking waitpid per child; procwarden's one ")
+                .append("loop thread waits for all of them in epoll_wait. The JDK keeps idle reaper threads for 60 s ")
+                .append("(a cached thread pool), which is why 'threads before' of the procwarden run that follows a JDK run ")
+                .append("is high: those idle threads are not procwarden's, and its 'threads during' is exactly one more. ")
                 .append(String.format("Spawn phase at N = %,d: procwarden %s ms, JDK %s ms (%s). ", ns[last],
                         Stats.num(pwSpawn[last]), Stats.num(jdkSpawn[last]), Stats.ratio(jdkSpawn[last] / pwSpawn[last])))
                 .append("The JDK launches through jspawnhelper (two execs per child) and starts a thread per child; ")

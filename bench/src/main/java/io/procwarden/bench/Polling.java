@@ -5,10 +5,7 @@ import io.procwarden.ExitStatus;
 import io.procwarden.MonitorBackend;
 import io.procwarden.ProcessMonitor;
 import io.procwarden.internal.monitor.MonitorLoop;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,30 +23,47 @@ final class Polling {
 
     private static final long CLK_TCK = 100; // USER_HZ: /proc/PID/stat times are in 1/100 s on Linux
 
-    /** Detection latency for a child killed at a random moment of the poll cycle. */
-    static long child(MonitorLoop loop, long intervalNanos) throws Exception {
-        Procs.Child c = Procs.sleeper(loop);
+    /** Detection latency for a watched process killed at a random moment of the poll cycle. */
+    private static long sample(CompletableFuture<ExitStatus> exit, int pid, long intervalNanos) throws Exception {
         AtomicLong done = new AtomicLong();
-        CompletableFuture<ExitStatus> stamped = c.exit().whenComplete((v, e) -> done.set(System.nanoTime()));
+        CompletableFuture<ExitStatus> stamped = exit.whenComplete((v, e) -> done.set(System.nanoTime()));
         randomPhase(intervalNanos);
         long t0 = System.nanoTime();
-        Procs.kill9(c.pid());
-        ExitStatus st = stamped.get(30, TimeUnit.SECONDS);
-        if (!(st instanceof ExitStatus.Signaled)) throw new IllegalStateException("child " + c.pid() + ": " + st);
+        Procs.kill9(pid);
+        stamped.get(30, TimeUnit.SECONDS);
         return done.get() - t0;
     }
 
-    /** Detection latency for a non-child killed at a random moment of the poll cycle. */
-    static long nonChild(ProcessMonitor monitor, long intervalNanos) throws Exception {
-        NonChildExit.NonChild nc = NonChildExit.NonChild.start();
-        AtomicLong done = new AtomicLong();
-        CompletableFuture<ExitStatus> stamped = monitor.watch(nc.pid()).whenComplete((v, e) -> done.set(System.nanoTime()));
-        randomPhase(intervalNanos);
-        long t0 = System.nanoTime();
-        Procs.kill9(nc.pid());
-        stamped.get(30, TimeUnit.SECONDS);
-        nc.awaitParent();
-        return done.get() - t0;
+    /** Children (started in a batch, so each has settled into its sleep) killed one at a time. */
+    static void children(MonitorLoop loop, int n, long intervalNanos, List<Long> out) throws Exception {
+        List<Procs.Child> kids = new ArrayList<>(n);
+        int i = 0;
+        try {
+            for (int k = 0; k < n; k++) kids.add(Procs.sleeper(loop));
+            for (; i < n; i++) {
+                out.add(sample(kids.get(i).exit(), kids.get(i).pid(), intervalNanos));
+                ExitStatus st = kids.get(i).exit().join();
+                if (!(st instanceof ExitStatus.Signaled)) throw new IllegalStateException("child " + kids.get(i).pid() + ": " + st);
+            }
+        } finally {
+            for (int k = i + 1; k < kids.size(); k++) Procs.kill9(kids.get(k).pid());
+            for (Procs.Child c : kids) c.exit().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Non-children of one shell, killed one at a time. */
+    static void nonChildren(ProcessMonitor monitor, int n, long intervalNanos, List<Long> out) throws Exception {
+        NonChildExit.Herd h = NonChildExit.Herd.start(n);
+        int i = 0;
+        try {
+            for (; i < n; i++) {
+                int pid = h.pids().get(i);
+                out.add(sample(monitor.watch(pid), pid, intervalNanos));
+            }
+        } finally {
+            for (int k = i + 1; k < n; k++) Procs.kill9(h.pids().get(k));
+            h.awaitShell();
+        }
     }
 
     /**
@@ -100,27 +114,16 @@ final class Polling {
 
     /** n non-children (sleeps of one shell) watched by the monitor, idle; then all killed. */
     static double[] idleNonChildren(ProcessMonitor m, int n, long seconds) throws Exception {
-        Process sh = Procs.jdk("/bin/sh", "-c", "i=0; while [ $i -lt " + n + " ]; do sleep 600 & echo $!; i=$((i+1)); done; wait")
-                .redirectErrorStream(true).start();
-        List<Integer> pids = new ArrayList<>(n);
+        NonChildExit.Herd h = NonChildExit.Herd.start(n);
         List<CompletableFuture<ExitStatus>> exits = new ArrayList<>(n);
         try {
-            BufferedReader r = new BufferedReader(new InputStreamReader(sh.getInputStream(), StandardCharsets.US_ASCII));
-            for (int i = 0; i < n; i++) {
-                String line = r.readLine();
-                if (line == null) throw new IllegalStateException("sh printed only " + i + " pids");
-                int pid = Integer.parseInt(line.trim());
-                pids.add(pid);
-                exits.add(m.watch(pid));
-            }
+            for (int pid : h.pids()) exits.add(m.watch(pid));
             Census.heapAfterGc();
             return idleCpu(BenchAccess.loop(m), seconds);
         } finally {
-            for (int pid : pids) Procs.kill9(pid);
+            for (int pid : h.pids()) Procs.kill9(pid);
             for (CompletableFuture<ExitStatus> f : exits) f.get(120, TimeUnit.SECONDS);
-            if (pids.size() < n) sh.destroyForcibly();
-            if (!sh.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("sh did not exit");
-            Procs.closeStreams(sh);
+            h.awaitShell();
         }
     }
 
@@ -138,9 +141,9 @@ final class Polling {
         try (ProcessMonitor poll = ProcessMonitor.create(MonitorBackend.POLLING)) {
             MonitorLoop loop = BenchAccess.loop(poll);
             Bench.log("polling: detection latency");
-            for (int i = 0; i < Math.max(childSamples, nonChildSamples); i++) {
-                if (i < childSamples) ch.add(child(loop, interval));
-                if (i < nonChildSamples) nc.add(nonChild(poll, interval));
+            for (int r = 0; r < 10; r++) {
+                children(loop, childSamples / 10, interval, ch);
+                nonChildren(poll, nonChildSamples / 10, interval, nc);
             }
             Bench.log("polling: idle CPU, " + watched + " children");
             pollChildren = idleChildren(poll, watched, idle);
@@ -157,8 +160,9 @@ final class Polling {
         Report.Section s = new Report.Section("polling", "Polling fallback (forced)");
         s.method.append(String.format("`ProcessMonitor.create(MonitorBackend.POLLING)` (interval %d ms). Detection latency: a ",
                         TimeUnit.NANOSECONDS.toMillis(interval)))
-                .append("`sleep 600` (child, or non-child as in the non-child comparison) is watched, a random delay ")
-                .append("uniform over one poll interval puts the kill at a random point of the cycle, then kill -9; ")
+                .append("`sleep 600` is watched (children started in 10 batches, non-children from one shell per batch, ")
+                .append("as in the comparisons above), a random delay uniform over one poll interval puts the kill at a ")
+                .append("random point of the cycle, then kill -9; ")
                 .append("latency from just before kill(2) to the future's completion. Idle CPU: 1,000 watched `sleep 600` ")
                 .append(String.format("processes, nothing happening, for %d s; process CPU from `/proc/self/stat` ", idle))
                 .append("(utime + stime, 10 ms ticks: the whole JVM, including GC and JIT threads) and the monitor ")

@@ -28,9 +28,12 @@ final class Report {
             this.title = title;
         }
 
+        final List<String[]> summary = new ArrayList<>();
+
         /** Records a target and whether it was met, e.g. "median < 1 ms: 0.08 ms, met". */
         void verdict(String target, String measured, boolean met) {
             verdicts.add("**" + (met ? "met" : "MISSED") + "**: " + target + " (measured: " + measured + ")");
+            summary.add(new String[] {target, measured, met ? "met" : "**missed**"});
         }
 
         String markdown() {
@@ -107,6 +110,14 @@ final class Report {
             b.append(i == 0 ? "" : " · ").append('[').append(s.title).append("](#").append(anchor(s.title)).append(')');
         }
         b.append("\n\n");
+        b.append("## Summary\n\n| comparison | target | measured | |\n|---|---|---|---|\n");
+        for (Section s : sections) {
+            for (String[] v : s.summary) {
+                b.append("| [").append(s.title).append("](#").append(anchor(s.title)).append(") | ").append(v[0])
+                        .append(" | ").append(v[1]).append(" | ").append(v[2]).append(" |\n");
+            }
+        }
+        b.append('\n');
         if (!problems.isEmpty()) {
             b.append("**Problems in this run:**\n\n");
             for (String p : problems) b.append("- ").append(p).append('\n');

@@ -99,51 +99,13 @@ final class SpawnLoop {
 
     /** Runs the C loop; its output is "total_ns N" then one latency per line. */
     private static void cBlock(Path binary, int n, int extraFds, Samples out) throws Exception {
-        Process p = new ProcessBuilder(binary.toString(), Integer.toString(n), "50", Integer.toString(extraFds))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        p.getOutputStream().close();
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
-            for (String line; (line = r.readLine()) != null; ) lines.add(line);
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("spawnloop did not finish");
-        }
-        if (p.exitValue() != 0 || lines.size() != n + 1 || !lines.get(0).startsWith("total_ns ")) {
-            throw new IllegalStateException("spawnloop failed: exit " + p.exitValue() + ", " + lines.size() + " lines");
+        List<String> lines = CTools.run(binary, Integer.toString(n), "50", Integer.toString(extraFds));
+        if (lines.size() != n + 1 || !lines.get(0).startsWith("total_ns ")) {
+            throw new IllegalStateException("spawnloop printed " + lines.size() + " lines, expected " + (n + 1));
         }
         long total = Long.parseLong(lines.get(0).substring(9));
         for (int i = 1; i <= n; i++) out.latencies.add(Long.parseLong(lines.get(i)));
         out.rates.add(n / (total / 1e9));
-    }
-
-    /** Compiles the C loop into target/; null (with the reason in {@code why}) if there is no gcc. */
-    static Path compile(Config cfg, List<String> why) throws Exception {
-        Path gcc = null;
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, "gcc");
-            if (Files.isExecutable(p)) {
-                gcc = p;
-                break;
-            }
-        }
-        if (gcc == null) {
-            why.add("gcc not found on PATH: the C column is skipped");
-            return null;
-        }
-        Path src = cfg.csrc().resolve("spawnloop.c");
-        Path bin = cfg.target().resolve("spawnloop");
-        Files.createDirectories(cfg.target());
-        Process p = new ProcessBuilder(gcc.toString(), "-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-o",
-                bin.toString(), src.toString()).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            why.add("gcc failed (exit " + p.exitValue() + "): " + out.trim() + "; the C column is skipped");
-            return null;
-        }
-        return bin;
     }
 
     /** Opens {@code n} descriptors on /dev/null (close-on-exec), raising the soft limit if needed. */
@@ -163,9 +125,10 @@ final class SpawnLoop {
     static Report.Section run(Config cfg, ProcessMonitor monitor) throws Exception {
         MonitorLoop loop = BenchAccess.loop(monitor);
         List<String> notes = new ArrayList<>();
-        Path c = compile(cfg, notes);
-        int rounds = cfg.pick(6, 2);
-        int n = cfg.pick(300, 60);
+        Path c = CTools.binary(cfg, "spawnloop");
+        if (c == null) notes.add(CTools.whyNot("spawnloop"));
+        int rounds = cfg.pick(5, 2);
+        int n = cfg.pick(200, 60);
         int[] modes = {0, EXTRA_FDS};
         List<Map<Who, Samples>> results = List.of(new EnumMap<>(Who.class), new EnumMap<>(Who.class));
         for (Map<Who, Samples> m : results) for (Who w : Who.values()) m.put(w, new Samples());

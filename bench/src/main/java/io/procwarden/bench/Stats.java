@@ -60,6 +60,11 @@ record Stats(int n, double min, double median, double p99, double max) {
         return String.format(Locale.ROOT, r >= 100 ? "%.0fx" : "%.2fx", r);
     }
 
+    /** "2.13x faster" when {@code other / ours} >= 1, else "1.20x slower". */
+    static String speed(double ours, double other) {
+        return other >= ours ? ratio(other / ours) + " faster" : ratio(ours / other) + " slower";
+    }
+
     static String num(double v) {
         return v >= 100 ? String.format(Locale.ROOT, "%,.0f", v) : String.format(Locale.ROOT, "%.1f", v);
     }
