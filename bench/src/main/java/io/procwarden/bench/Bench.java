@@ -48,6 +48,8 @@ public final class Bench {
             warmup = warmUp(cfg, BenchAccess.loop(monitor));
             for (String id : cfg.only()) {
                 long t0 = System.nanoTime();
+                String load0 = Machine.proc("/proc/loadavg").split(" ")[0];
+                Machine.CpuSnapshot cpu0 = Machine.CpuSnapshot.now();
                 try {
                     Report.Section s = switch (id) {
                         case "nonchild" -> NonChildExit.run(cfg, monitor);
@@ -57,7 +59,9 @@ public final class Bench {
                         case "concurrent" -> Concurrent.run(cfg);
                         default -> throw new IllegalArgumentException(id);
                     };
-                    s.notes.add(String.format("Took %.0f s.", (System.nanoTime() - t0) / 1e9));
+                    s.notes.add(String.format("Took %.0f s; 1-minute load average %s at the start, %s at the end; %s.",
+                            (System.nanoTime() - t0) / 1e9, load0, Machine.proc("/proc/loadavg").split(" ")[0],
+                            Machine.CpuSnapshot.now().since(cpu0)));
                     List<String> left = Procs.leftovers();
                     s.notes.add(left.isEmpty() ? "Leftover check: no process of this run remains."
                             : "LEFTOVER PROCESSES: " + left);

@@ -35,6 +35,7 @@ final class BenchNative {
     }
 
     /** The glibc version string ("2.36"), or "not glibc" when the symbol is missing. */
+    @SuppressWarnings("restricted") // reinterpret: the C string returned by glibc is static and NUL-terminated
     static String glibcVersion() {
         if (Native.find("gnu_get_libc_version").isEmpty()) {
             return "not glibc";

@@ -16,9 +16,15 @@ import java.util.concurrent.TimeUnit;
  * {@code ProcessBuilder} children with {@code onExit()} each. Per run: spawn-phase time, JVM
  * threads, heap after GC and RSS per process while they all run, then time from the first
  * kill -9 until every exit has been seen.
+ *
+ * <p>Each run happens in a fresh JVM ({@link #main}): the JDK keeps idle reaper threads for 60 s
+ * and a big run leaves garbage and threads behind, which would distort the counts of the next
+ * run in the same JVM.
  */
-final class Concurrent {
+public final class Concurrent {
     private Concurrent() {}
+
+    private static final String RESULT = "RESULT ";
 
     /** One run of one contender at one N. */
     record Run(int n, double spawnMs, Census before, Census during, double allExitsMs, String failure) {
@@ -33,6 +39,70 @@ final class Concurrent {
         double rssKiBPerProcess() {
             return (double) (during.rssKiB() - before.rssKiB()) / n;
         }
+
+        String encode() {
+            return String.join(" ", Integer.toString(n), Double.toString(spawnMs), Double.toString(allExitsMs),
+                    census(before), census(during), failure == null ? "-" : failure.replaceAll("\\s+", " "));
+        }
+
+        private static String census(Census c) {
+            return c.threads() + " " + c.heapUsed() + " " + c.rssKiB() + " " + c.monitorThreads() + " " + c.busyReapers();
+        }
+
+        static Run decode(String line) {
+            String[] f = line.split(" ", 14);
+            Census b = new Census(Integer.parseInt(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]),
+                    Integer.parseInt(f[6]), Integer.parseInt(f[7]));
+            Census d = new Census(Integer.parseInt(f[8]), Long.parseLong(f[9]), Long.parseLong(f[10]),
+                    Integer.parseInt(f[11]), Integer.parseInt(f[12]));
+            return new Run(Integer.parseInt(f[0]), Double.parseDouble(f[1]), b, d, Double.parseDouble(f[2]),
+                    f[13].equals("-") ? null : f[13]);
+        }
+    }
+
+    /**
+     * Runs one contender at one N in this (fresh) JVM and prints the result on one line:
+     * {@code Concurrent procwarden|jdk N}. Warms up first with 300 spawn + wait of /bin/true.
+     */
+    public static void main(String[] args) throws Exception {
+        boolean pw = args[0].equals("procwarden");
+        int n = Integer.parseInt(args[1]);
+        BenchNative.raiseNofileSoftLimit(Long.MAX_VALUE);
+        if (pw) {
+            try (ProcessMonitor warm = ProcessMonitor.create(MonitorBackend.PIDFD)) {
+                for (int i = 0; i < 300; i++) SpawnLoop.procwarden(BenchAccess.loop(warm));
+            }
+        } else {
+            for (int i = 0; i < 300; i++) SpawnLoop.jdk(false);
+        }
+        Run r = pw ? procwarden(n) : jdk(n);
+        System.out.println(RESULT + r.encode());
+    }
+
+    /** Runs {@link #main} in a fresh JVM with this JVM's options and returns its result. */
+    static Run fresh(String who, int n) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Concurrent.class.getName(), who, Integer.toString(n)));
+        Process p = Procs.jdk(cmd.toArray(String[]::new)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        p.getOutputStream().close();
+        Run result = null;
+        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith(RESULT)) result = Run.decode(line.substring(RESULT.length()));
+                else System.out.println(line);
+            }
+        }
+        if (!p.waitFor(600, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("the " + who + " N=" + n + " JVM did not finish");
+        }
+        if (p.exitValue() != 0 || result == null) {
+            throw new IllegalStateException("the " + who + " N=" + n + " JVM failed: exit " + p.exitValue());
+        }
+        return result;
     }
 
     static Run procwarden(int n) throws Exception {
@@ -114,8 +184,10 @@ final class Concurrent {
                 .append("limit of 20,000; procwarden's children inherit stdio too). Threads: `ThreadMXBean.getThreadCount()`; ")
                 .append("watcher threads: procwarden monitor threads added / the JDK's busy `process reaper (pid N)` threads. ")
                 .append("Heap: used heap after two `System.gc()` calls, during minus before, per process; RSS likewise ")
-                .append("(includes thread stacks). Each line is the median of several runs (N <= 100: 3, N = 1,000: 2, ")
-                .append("N = 10,000: 1), JDK and procwarden alternating.");
+                .append("(includes thread stacks). Every run is a fresh JVM with the same options, warmed up with 300 ")
+                .append("spawn + wait of `/bin/true` by its contender (the JDK keeps idle reaper threads for 60 s, which ")
+                .append("would distort the next run in the same JVM). Each line is the median of several runs (N <= 100: 3, ")
+                .append("N = 1,000: 2, N = 10,000: 1), JDK and procwarden alternating.");
         Report.Table t = new Report.Table(null, "N", "contender", "spawn phase (ms)", "per spawn (ms)", "threads before",
                 "threads during", "watcher threads", "heap / process (bytes)", "RSS / process (KiB)", "all exits seen (ms)");
         List<String> failures = new ArrayList<>();
@@ -129,12 +201,10 @@ final class Concurrent {
             List<Run> pw = new ArrayList<>();
             List<Run> jd = new ArrayList<>();
             for (int r = 0; r < reps; r++) {
-                // JDK first: its idle reaper threads (kept 60 s by the JDK's cached pool) then stay
-                // constant during the procwarden run that follows.
                 Bench.log("concurrent: N=" + n + " run " + (r + 1) + "/" + reps + " JDK");
-                jd.add(jdk(n));
+                jd.add(fresh("jdk", n));
                 Bench.log("concurrent: N=" + n + " run " + (r + 1) + "/" + reps + " procwarden");
-                pw.add(procwarden(n));
+                pw.add(fresh("procwarden", n));
             }
             Row p = Row.of(pw, true, failures, "procwarden");
             Row j = Row.of(jd, false, failures, "JDK");
@@ -169,9 +239,7 @@ final class Concurrent {
         s.reading.append(String.format("At N = %,d the JDK has %s threads waiting for processes, procwarden %s. ", ns[last],
                         Stats.num(jdkThreads[last]), Stats.num(pwThreads[last])))
                 .append("The JDK parks one `process reaper` thread in a blocking waitpid per child; procwarden's one ")
-                .append("loop thread waits for all of them in epoll_wait. The JDK keeps idle reaper threads for 60 s ")
-                .append("(a cached thread pool), which is why 'threads before' of the procwarden run that follows a JDK run ")
-                .append("is high: those idle threads are not procwarden's, and its 'threads during' is exactly one more. ")
+                .append("loop thread waits for all of them in epoll_wait. ")
                 .append(String.format("Spawn phase at N = %,d: procwarden %s ms, JDK %s ms (%s). ", ns[last],
                         Stats.num(pwSpawn[last]), Stats.num(jdkSpawn[last]), Stats.ratio(jdkSpawn[last] / pwSpawn[last])))
                 .append("The JDK launches through jspawnhelper (two execs per child) and starts a thread per child; ")

@@ -62,6 +62,32 @@ final class Machine {
         return "unknown";
     }
 
+    /** Machine-wide CPU accounting at one moment, to describe the contention during a comparison. */
+    record CpuSnapshot(long nanos, long busyTicks, long totalTicks, long psiSomeMicros) {
+        static CpuSnapshot now() {
+            String[] f = proc("/proc/stat").split("\n")[0].trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) total += Long.parseLong(f[i]); // user..steal
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]); // idle + iowait
+            long psi = -1;
+            for (String line : proc("/proc/pressure/cpu").split("\n")) {
+                if (line.startsWith("some ")) psi = Long.parseLong(line.substring(line.indexOf("total=") + 6).trim());
+            }
+            return new CpuSnapshot(System.nanoTime(), total - idle, total, psi);
+        }
+
+        /** "machine CPU 87% busy; some task waited for a CPU 34% of the time (PSI)". */
+        String since(CpuSnapshot start) {
+            double busy = 100.0 * (busyTicks - start.busyTicks) / Math.max(1, totalTicks - start.totalTicks);
+            String text = String.format(java.util.Locale.ROOT, "machine CPU %.0f%% busy (all cores, every process)", busy);
+            if (psiSomeMicros >= 0 && start.psiSomeMicros >= 0) {
+                double waited = 100.0 * (psiSomeMicros - start.psiSomeMicros) * 1000 / (nanos - start.nanos);
+                text += String.format(java.util.Locale.ROOT, "; some runnable task waited for a CPU %.0f%% of the time (PSI)", waited);
+            }
+            return text;
+        }
+    }
+
     static String proc(String path) {
         try {
             return new String(ProcStat.readProcFile(Path.of(path)), StandardCharsets.US_ASCII).trim();
