@@ -1,7 +1,14 @@
 /*
  * The physical limit for sequential spawn + wait: posix_spawn("/bin/true") + waitpid, in C.
  *
- *   spawnloop ITERATIONS WARMUP EXTRA_FDS
+ *   spawnloop ITERATIONS WARMUP EXTRA_FDS [MODE]
+ *
+ * MODE posix_spawn (default): glibc posix_spawn, which clones with CLONE_VM|CLONE_VFORK and so
+ * copies the whole descriptor table into every child.
+ * MODE clone-files: clone(CLONE_VM|CLONE_VFORK|CLONE_FILES), then in the child
+ * close_range(3, ~0U, CLOSE_RANGE_UNSHARE) (Linux 5.9) and execve: the kernel copies only
+ * descriptors 0-2 into the child's new table. Not something glibc's posix_spawn does, nor
+ * something reachable from Java without native code; here to show what the copy costs.
  *
  * Opens EXTRA_FDS descriptors on /dev/null first (O_CLOEXEC, like the JVM side; the soft
  * RLIMIT_NOFILE is raised if needed), runs WARMUP untimed iterations, then ITERATIONS timed
@@ -11,6 +18,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -63,11 +73,34 @@ static void open_extra(long n) {
     }
 }
 
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
+
+static int clone_files;
+static char child_stack[64 * 1024] __attribute__((aligned(16)));
+
+/* Runs in the clone child, on child_stack, sharing our memory until execve: only async-signal-safe calls. */
+static int clone_child(void *argv) {
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_UNSHARE) != 0) _exit(126);
+    execve("/bin/true", (char *const *)argv, environ);
+    _exit(127);
+}
+
 static long long spawn_wait(char *const argv[]) {
     long long t0 = now_ns();
     pid_t pid;
-    int err = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ);
-    if (err != 0) die("posix_spawn /bin/true", err); /* returns the error, errno untouched */
+    if (clone_files) {
+        pid = clone(clone_child, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD,
+                    (void *)argv);
+        if (pid < 0) die("clone", errno);
+    } else {
+        int err = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ);
+        if (err != 0) die("posix_spawn /bin/true", err); /* returns the error, errno untouched */
+    }
     int status;
     pid_t r;
     do {
@@ -83,9 +116,17 @@ static long long spawn_wait(char *const argv[]) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: spawnloop ITERATIONS WARMUP EXTRA_FDS\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: spawnloop ITERATIONS WARMUP EXTRA_FDS [posix_spawn|clone-files]\n");
         return 2;
+    }
+    if (argc == 5) {
+        if (strcmp(argv[4], "clone-files") == 0) {
+            clone_files = 1;
+        } else if (strcmp(argv[4], "posix_spawn") != 0) {
+            fprintf(stderr, "spawnloop: bad MODE: %s\n", argv[4]);
+            return 2;
+        }
     }
     long iterations = parse(argv[1], "ITERATIONS");
     long warmup = parse(argv[2], "WARMUP");
