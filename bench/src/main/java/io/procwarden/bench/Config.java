@@ -9,7 +9,7 @@ import java.util.Set;
  * Command-line options of the harness.
  *
  * <pre>
- * --quick            fewer samples, small N, short idle periods: a smoke run of about a minute
+ * --quick            fewer samples, small N, short idle periods: a smoke run of a few minutes
  * --only=a,b         run only these comparisons (nonchild, child, spawn, polling, concurrent)
  * --out=DIR          where benchmarks.md and the charts go (default: -Dbench.docs, else ./docs)
  * </pre>

@@ -96,7 +96,7 @@ final class Report {
                 .append("The machine is small and shared, so every figure is a median (with p99 and max where the ")
                 .append("distribution matters), contenders are interleaved (A, B, A, B ...) so that noise hits all of ")
                 .append("them alike, and comparisons are given as ratios.\n\n");
-        b.append("Reproduce: `").append(command).append("` (about 6-8 minutes; `scripts/bench --quick` is a one-minute smoke run ")
+        b.append("Reproduce: `").append(command).append("` (about 6-8 minutes on an idle 2-core machine, much longer on a loaded one; `scripts/bench --quick` is a smoke run of a few minutes ")
                 .append("that writes to `bench/target/quick-docs/`).\n\n");
         b.append("| machine | |\n|---|---|\n");
         for (Map.Entry<String, String> e : machine.entrySet()) {
