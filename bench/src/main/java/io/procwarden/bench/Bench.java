@@ -84,7 +84,8 @@ public final class Bench {
                 .replaceAll("-Dbench\\.\\S+ ?", "").trim()
                 + " -cp bench/target/classes:core/target/classes io.procwarden.bench.Bench " + String.join(" ", cfg.args());
         Path md = cfg.out().resolve("benchmarks.md");
-        Report.write(md, machine, command, java.trim(), warmup, sections, problems);
+        Report.write(md, machine, command, java.trim(), warmup, sections, problems,
+                Duration.ofNanos(System.nanoTime() - START).toSeconds());
         log("wrote " + md + " in " + Duration.ofNanos(System.nanoTime() - START).toSeconds() + " s");
         if (!problems.isEmpty()) {
             problems.forEach(p -> log("PROBLEM: " + p));
