@@ -90,7 +90,7 @@ final class ChildExit {
         int samples = batch * rounds;
         Bench.log("child exit: warm-up");
         Path c = CTools.binary(cfg, "exitnotice");
-        round(loop, cfg.pick(100, 10), new ArrayList<>(), new ArrayList<>(), c, new ArrayList<>());
+        round(loop, cfg.pick(40, 10), new ArrayList<>(), new ArrayList<>(), c, new ArrayList<>());
         List<Long> pw = new ArrayList<>();
         List<Long> jd = new ArrayList<>();
         List<Long> cl = new ArrayList<>();

@@ -125,8 +125,8 @@ final class SpawnLoop {
         List<String> notes = new ArrayList<>();
         Path c = CTools.binary(cfg, "spawnloop");
         if (c == null) notes.add(CTools.whyNot("spawnloop"));
-        int rounds = cfg.pick(5, 2);
-        int n = cfg.pick(200, 60);
+        int rounds = cfg.pick(4, 2);
+        int n = cfg.pick(150, 60);
         int[] modes = {0, EXTRA_FDS};
         List<Map<Who, Samples>> results = List.of(new EnumMap<>(Who.class), new EnumMap<>(Who.class));
         for (Map<Who, Samples> m : results) for (Who w : Who.values()) m.put(w, new Samples());
