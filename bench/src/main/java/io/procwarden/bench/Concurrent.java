@@ -62,7 +62,7 @@ public final class Concurrent {
 
     /**
      * Runs one contender at one N in this (fresh) JVM and prints the result on one line:
-     * {@code Concurrent procwarden|jdk N}. Warms up first with 300 spawn + wait of /bin/true.
+     * {@code Concurrent procwarden|jdk N}. Warms up first with 200 spawn + wait of /bin/true.
      */
     public static void main(String[] args) throws Exception {
         boolean pw = args[0].equals("procwarden");
@@ -70,10 +70,10 @@ public final class Concurrent {
         BenchNative.raiseNofileSoftLimit(Long.MAX_VALUE);
         if (pw) {
             try (ProcessMonitor warm = ProcessMonitor.create(MonitorBackend.PIDFD)) {
-                for (int i = 0; i < 300; i++) SpawnLoop.procwarden(BenchAccess.loop(warm));
+                for (int i = 0; i < 200; i++) SpawnLoop.procwarden(BenchAccess.loop(warm));
             }
         } else {
-            for (int i = 0; i < 300; i++) SpawnLoop.jdk(false);
+            for (int i = 0; i < 200; i++) SpawnLoop.jdk(false);
         }
         Run r = pw ? procwarden(n) : jdk(n);
         System.out.println(RESULT + r.encode());
@@ -184,10 +184,12 @@ public final class Concurrent {
                 .append("limit of 20,000; procwarden's children inherit stdio too). Threads: `ThreadMXBean.getThreadCount()`; ")
                 .append("watcher threads: procwarden monitor threads added / the JDK's busy `process reaper (pid N)` threads. ")
                 .append("Heap: used heap after two `System.gc()` calls, during minus before, per process; RSS likewise ")
-                .append("(includes thread stacks). Every run is a fresh JVM with the same options, warmed up with 300 ")
+                .append("(includes thread stacks). Every run is a fresh JVM with the same options, warmed up with 200 ")
                 .append("spawn + wait of `/bin/true` by its contender (the JDK keeps idle reaper threads for 60 s, which ")
                 .append("would distort the next run in the same JVM). Each line is the median of several runs (N <= 100: 3, ")
-                .append("N = 1,000: 2, N = 10,000: 1), JDK and procwarden alternating.");
+                .append("N >= 1,000: 1), JDK and procwarden alternating. Time guard: a run whose spawn phase, extrapolated ")
+                .append(String.format("from the same contender's per-spawn time at the previous N, would exceed %d s is skipped ", TIME_GUARD_S))
+                .append("and says so (`--no-time-guard` runs it anyway), to keep the suite near 10 minutes on a loaded machine.");
         Report.Table t = new Report.Table(null, "N", "contender", "spawn phase (ms)", "per spawn (ms)", "threads before",
                 "threads during", "watcher threads", "heap / process (bytes)", "RSS / process (KiB)", "all exits seen (ms)");
         List<String> failures = new ArrayList<>();
@@ -195,19 +197,29 @@ public final class Concurrent {
         double[] pwThreads = new double[ns.length], jdkThreads = new double[ns.length];
         double[] pwHeap = new double[ns.length];
         boolean oneThread = true;
+        double pwPerSpawn = Double.NaN;
+        double jdkPerSpawn = Double.NaN;
         for (int k = 0; k < ns.length; k++) {
             int n = ns[k];
-            int reps = cfg.quick() ? 2 : n <= 100 ? 3 : n <= 1000 ? 2 : 1;
+            int reps = cfg.quick() ? 2 : n <= 100 ? 3 : 1;
+            boolean runJdk = guard(cfg, "JDK", n, jdkPerSpawn, failures);
+            boolean runPw = guard(cfg, "procwarden", n, pwPerSpawn, failures);
             List<Run> pw = new ArrayList<>();
             List<Run> jd = new ArrayList<>();
             for (int r = 0; r < reps; r++) {
-                Bench.log("concurrent: N=" + n + " run " + (r + 1) + "/" + reps + " JDK");
-                jd.add(fresh("jdk", n));
-                Bench.log("concurrent: N=" + n + " run " + (r + 1) + "/" + reps + " procwarden");
-                pw.add(fresh("procwarden", n));
+                if (runJdk) {
+                    Bench.log("concurrent: N=" + n + " run " + (r + 1) + "/" + reps + " JDK");
+                    jd.add(fresh("jdk", n));
+                }
+                if (runPw) {
+                    Bench.log("concurrent: N=" + n + " run " + (r + 1) + "/" + reps + " procwarden");
+                    pw.add(fresh("procwarden", n));
+                }
             }
             Row p = Row.of(pw, true, failures, "procwarden");
             Row j = Row.of(jd, false, failures, "JDK");
+            if (!Double.isNaN(p.spawnMs)) pwPerSpawn = p.spawnMs / n;
+            if (!Double.isNaN(j.spawnMs)) jdkPerSpawn = j.spawnMs / n;
             for (Row row : List.of(j, p)) {
                 t.row(String.format("%,d", n), row.name, Stats.num(row.spawnMs), String.format("%.3f", row.spawnMs / n),
                         row.threadsBefore, row.threadsDuring, row.watchers, Stats.num(row.heapPerProcess),
@@ -218,7 +230,7 @@ public final class Concurrent {
             pwThreads[k] = p.watchers;
             jdkThreads[k] = j.watchers;
             pwHeap[k] = p.heapPerProcess;
-            oneThread &= p.watchers == 1 && p.threadsDuring - p.threadsBefore <= 1;
+            if (runPw) oneThread &= p.watchers == 1 && p.threadsDuring - p.threadsBefore <= 1;
         }
         s.tables.add(t);
         double[] x = new double[ns.length];
@@ -232,10 +244,13 @@ public final class Concurrent {
         s.charts.add("bench-concurrent-threads.svg");
         s.charts.add("bench-concurrent-spawn.svg");
         int last = ns.length - 1;
+        while (last > 0 && (Double.isNaN(pwSpawn[last]) || Double.isNaN(jdkSpawn[last]))) last--;
         s.verdict("threads added by procwarden: 1 (its monitor) at every N", oneThread ? "1 at every N" : "see table", oneThread);
+        int top = ns.length - 1;
+        while (top > 0 && Double.isNaN(pwHeap[top])) top--;
+        int from = ns[top] >= 1000 ? 1000 : ns[top]; // small N: a few objects of noise dominate
         double maxHeap = 0;
-        int from = ns[last] >= 1000 ? 1000 : ns[last]; // small N: a few objects of noise dominate
-        for (int k = 0; k < ns.length; k++) if (ns[k] >= from) maxHeap = Math.max(maxHeap, pwHeap[k]);
+        for (int k = 0; k <= top; k++) if (ns[k] >= from && !Double.isNaN(pwHeap[k])) maxHeap = Math.max(maxHeap, pwHeap[k]);
         s.verdict(String.format("procwarden heap per watched process < 1 KiB (N >= %,d)", from), Stats.num(maxHeap) + " bytes",
                 maxHeap < 1024);
         s.reading.append(String.format("At N = %,d the JDK has %s threads waiting for processes, procwarden %s. ", ns[last],
@@ -253,8 +268,26 @@ public final class Concurrent {
                 .append("result of the sequential comparison); the JDK with `inheritIO()` holds no descriptor per child, but ")
                 .append("pays two execs and a thread start for each. At small N both are dominated by warm-up effects ")
                 .append("and the machine's noise.");
+        if (top > last) {
+            s.reading.append(String.format(" procwarden alone at N = %,d: spawn phase %s ms (%.2f ms per spawn), %s monitor "
+                    + "thread, %s bytes of heap per process.", ns[top], Stats.num(pwSpawn[top]), pwSpawn[top] / ns[top],
+                    Stats.num(pwThreads[top]), Stats.num(pwHeap[top])));
+        }
         s.notes.addAll(failures);
         return s;
+    }
+
+    /** Seconds a single run's spawn phase may be expected to take before the time guard skips it. */
+    static final int TIME_GUARD_S = 240;
+
+    /** False (with a note) when a run at {@code n} would take too long at the measured per-spawn time. */
+    private static boolean guard(Config cfg, String who, int n, double perSpawnMs, List<String> notes) {
+        double estimate = perSpawnMs * n / 1000;
+        if (cfg.noTimeGuard() || Double.isNaN(estimate) || estimate <= TIME_GUARD_S) return true;
+        notes.add(String.format("%s at N = %,d skipped by the time guard: at this machine's current speed (%.1f ms per spawn "
+                + "at the previous N) its spawn phase alone would take about %.0f s. `scripts/bench --no-time-guard` runs it.",
+                who, n, perSpawnMs, estimate));
+        return false;
     }
 
     /** The medians of one contender's runs at one N. */
@@ -267,7 +300,8 @@ public final class Concurrent {
                 else ok.add(r);
             }
             if (ok.isEmpty()) {
-                return new Row(name + " (failed)", Double.NaN, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN);
+                return new Row(name + (runs.isEmpty() ? " (skipped)" : " (failed)"), Double.NaN, 0, 0, 0, Double.NaN,
+                        Double.NaN, Double.NaN);
             }
             return new Row(name, med(ok, Run::spawnMs), Math.round(med(ok, r -> r.before().threads())),
                     Math.round(med(ok, r -> r.during().threads())), Math.round(med(ok, r -> r.watchers(procwarden))),
