@@ -221,14 +221,18 @@ public final class Concurrent {
             if (!Double.isNaN(p.spawnMs)) pwPerSpawn = p.spawnMs / n;
             if (!Double.isNaN(j.spawnMs)) jdkPerSpawn = j.spawnMs / n;
             for (Row row : List.of(j, p)) {
+                if (Double.isNaN(row.spawnMs)) {
+                    t.row(String.format("%,d", n), row.name, "-", "-", "-", "-", "-", "-", "-", "-");
+                    continue;
+                }
                 t.row(String.format("%,d", n), row.name, Stats.num(row.spawnMs), String.format("%.3f", row.spawnMs / n),
                         row.threadsBefore, row.threadsDuring, row.watchers, Stats.num(row.heapPerProcess),
                         Stats.num(row.rssPerProcess), Stats.num(row.allExitsMs));
             }
             pwSpawn[k] = p.spawnMs;
             jdkSpawn[k] = j.spawnMs;
-            pwThreads[k] = p.watchers;
-            jdkThreads[k] = j.watchers;
+            pwThreads[k] = Double.isNaN(p.spawnMs) ? Double.NaN : p.watchers;
+            jdkThreads[k] = Double.isNaN(j.spawnMs) ? Double.NaN : j.watchers;
             pwHeap[k] = p.heapPerProcess;
             if (runPw) oneThread &= p.watchers == 1 && p.threadsDuring - p.threadsBefore <= 1;
         }
@@ -236,8 +240,8 @@ public final class Concurrent {
         double[] x = new double[ns.length];
         for (int k = 0; k < ns.length; k++) x[k] = ns[k];
         Svg.lines(cfg.out().resolve("bench-concurrent-threads.svg"), "Threads that watch N processes", "N (log)",
-                "threads (log)", List.of(new Svg.Series("procwarden: monitor threads", Svg.PROCWARDEN, x, pwThreads),
-                        new Svg.Series("JDK: busy reaper threads", Svg.JDK, x, jdkThreads)), true, true);
+                "threads (log)", List.of(new Svg.Series("procwarden monitor", Svg.PROCWARDEN, x, pwThreads),
+                        new Svg.Series("JDK busy reapers", Svg.JDK, x, jdkThreads)), true, true);
         Svg.lines(cfg.out().resolve("bench-concurrent-spawn.svg"), "Spawn phase: time to start N children (ms)", "N (log)",
                 "milliseconds (log)", List.of(new Svg.Series("procwarden", Svg.PROCWARDEN, x, pwSpawn),
                         new Svg.Series("JDK ProcessBuilder", Svg.JDK, x, jdkSpawn)), true, true);

@@ -74,7 +74,7 @@ final class Svg {
     static void lines(Path file, String title, String xLabel, String yLabel, List<Series> series, boolean logX,
             boolean logY) throws IOException {
         int left = 80;
-        int right = 190;
+        int right = 200;
         int top = 50;
         int plotH = 300;
         int plotW = WIDTH - left - right;
