@@ -257,8 +257,8 @@ public final class Concurrent {
         for (int k = 0; k <= top; k++) if (ns[k] >= from && !Double.isNaN(pwHeap[k])) maxHeap = Math.max(maxHeap, pwHeap[k]);
         s.verdict(String.format("procwarden heap per watched process < 1 KiB (N >= %,d)", from), Stats.num(maxHeap) + " bytes",
                 maxHeap < 1024);
-        s.reading.append(String.format("At N = %,d the JDK has %s threads waiting for processes, procwarden %s. ", ns[last],
-                        Stats.num(jdkThreads[last]), Stats.num(pwThreads[last])))
+        s.reading.append(String.format("At N = %,d the JDK has %,.0f threads waiting for processes, procwarden %.0f. ", ns[last],
+                        jdkThreads[last], pwThreads[last]))
                 .append("The JDK parks one `process reaper` thread in a blocking waitpid per child (RSS per process shows ")
                 .append("their stacks); procwarden's one loop thread waits for all of them in epoll_wait, and what it keeps ")
                 .append("per process is a registration, a pidfd and a future. ")
@@ -267,15 +267,16 @@ public final class Concurrent {
                 .append(String.format("Per spawn, from N = %,d to N = %,d: procwarden %.2f -> %.2f ms, JDK %.2f -> %.2f ms. ",
                         ns[0], ns[last], pwSpawn[0] / ns[0], pwSpawn[last] / ns[last], jdkSpawn[0] / ns[0],
                         jdkSpawn[last] / ns[last]))
-                .append("procwarden's per-spawn cost grows with N because every watched child holds a pidfd, and ")
-                .append("posix_spawn copies the whole descriptor table into each new child (see the 10,000-descriptor ")
-                .append("result of the sequential comparison); the JDK with `inheritIO()` holds no descriptor per child, but ")
-                .append("pays two execs and a thread start for each. At small N both are dominated by warm-up effects ")
-                .append("and the machine's noise.");
+                .append("Part of procwarden's growth with N is structural: every watched child holds a pidfd, and ")
+                .append("posix_spawn copies the whole descriptor table into each new child (the sequential comparison ")
+                .append("measures that cost for 10,000 descriptors); the JDK with `inheritIO()` holds no descriptor per ")
+                .append("child, but pays two execs and a thread start for each. The rest of the variation, especially at ")
+                .append("small N, is warm-up and the machine's load, which rises while thousands of processes start and ")
+                .append("die (see the note below).");
         if (top > last) {
-            s.reading.append(String.format(" procwarden alone at N = %,d: spawn phase %s ms (%.2f ms per spawn), %s monitor "
+            s.reading.append(String.format(" procwarden alone at N = %,d: spawn phase %s ms (%.2f ms per spawn), %.0f monitor "
                     + "thread, %s bytes of heap per process.", ns[top], Stats.num(pwSpawn[top]), pwSpawn[top] / ns[top],
-                    Stats.num(pwThreads[top]), Stats.num(pwHeap[top])));
+                    pwThreads[top], Stats.num(pwHeap[top])));
         }
         s.notes.addAll(failures);
         return s;

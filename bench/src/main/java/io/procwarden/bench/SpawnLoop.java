@@ -222,7 +222,9 @@ final class SpawnLoop {
                 .append("actions marshalled into native memory, pidfd_open, registration) and one thread hand-off: ")
                 .append("the monitor thread wakes from epoll_wait, reaps with waitid and completes the future, then the ")
                 .append("waiting thread wakes, where C's waitpid returns in the thread that spawned. On a busy machine ")
-                .append("every wake-up also waits for a CPU, which is why this ratio varies with the load. ");
+                .append("every wake-up also waits for a CPU, which is why this ratio varies with the load")
+                .append(haveC && vsC > 1.0 ? String.format(" (here procwarden even comes out %s the C loop, which only "
+                        + "says that the machine's noise is larger than the gap between them). ", Stats.ratio(vsC)) : ". ");
         if (haveC) {
             double c0 = res.get(0).get(Who.C).stats().median();
             double c1 = res.get(1).get(Who.C).stats().median();
