@@ -5,12 +5,15 @@ import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Unistd;
 import io.procwarden.internal.ffi.Wait;
+import io.procwarden.internal.jail.JailLauncher;
+import io.procwarden.internal.jail.JailedChild;
 import io.procwarden.internal.monitor.Registration;
 import io.procwarden.internal.spawn.ExecDiagnosis;
 import io.procwarden.internal.spawn.PosixSpawner;
 import io.procwarden.internal.spawn.ProgramLookup;
 import io.procwarden.internal.spawn.SpawnFailure;
 import io.procwarden.internal.spawn.StdioSetup;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,7 +32,25 @@ import java.util.Map;
 final class ProcessLauncher {
     private ProcessLauncher() {}
 
+    private static final int SIGKILL = Signal.KILL.number();
+
+    static {
+        // The clean-up after a failed spawn (killAndReap) runs when descriptors may be exhausted
+        // (EMFILE), and loading a class from a directory on the class path needs a descriptor
+        // (from a jar it does not): a NoClassDefFoundError there would leave the child running
+        // and then a zombie. So link its native calls now, with harmless calls on ourselves:
+        // kill(self, 0) succeeds; wait4(self) fails with ECHILD, building its exception too.
+        int self = Unistd.getpid();
+        try {
+            Signals.kill(self, 0);
+            Wait.wait4(self, Wait.WNOHANG);
+        } catch (SyscallException expected) {
+            // ECHILD: we are not our own child
+        }
+    }
+
     static ChildProcess launch(ProcessSpec spec, ProcessMonitor monitor) throws SpawnException {
+        monitor.loop().ensureOpen(); // no child started (and killed) for a monitor that cannot take it
         Path dir = spec.directory().orElse(null);
         String cwd = dir == null ? null : dir.toString();
         List<String> env = spec.environmentEntries();
@@ -57,10 +78,16 @@ final class ProcessLauncher {
                 preserved.add(borrow(spec, e.getValue(), e.getKey()));
                 childFds.put(e.getKey(), preserved.getLast());
             }
+            PosixSpawner.Request request = new PosixSpawner.Request(program, argv, env, cwd, childFds,
+                    spec.isNewSession(), spec.isNewProcessGroup() && !spec.isNewSession());
+            if (spec.jailSpec().isPresent()) {
+                ChildProcess child = launchJailed(spec, spec.jailSpec().get(), monitor, request, stdio);
+                ok = true;
+                return child;
+            }
             PosixSpawner.Started started;
             try {
-                started = PosixSpawner.spawn(new PosixSpawner.Request(program, argv, env, cwd, childFds,
-                        spec.isNewSession(), spec.isNewProcessGroup() && !spec.isNewSession()));
+                started = PosixSpawner.spawn(request);
             } catch (SpawnFailure f) {
                 if (f.startedPid() > 0) killAndReap(f.startedPid());
                 String detail = f.step().equals("posix_spawn")
@@ -77,6 +104,28 @@ final class ProcessLauncher {
             for (Fd fd : preserved) fd.close();
             if (!ok) stdio.closeStreams();
         }
+    }
+
+    /**
+     * The jailed path: {@link JailLauncher} parks a stub, applies limits and cgroup, then execs the
+     * target through setpriv/bwrap; it kills and reaps the stub itself on every failure.
+     */
+    private static ChildProcess launchJailed(ProcessSpec spec, JailSpec jail, ProcessMonitor monitor,
+            PosixSpawner.Request request, StdioSetup stdio) throws SpawnException {
+        ChildProcess.Exit exit = new ChildProcess.Exit();
+        JailedChild jailed;
+        try {
+            jailed = JailLauncher.spawn(jail, request, monitor.loop(), exit);
+        } catch (JailUnavailableException e) {
+            throw failure(spec, 0, "jail cannot be honoured here: missing " + e.capability() + ": " + e.getMessage(), e);
+        } catch (SpawnFailure f) {
+            throw failure(spec, f.errno(), "jail stub: " + f.step(), f);
+        } catch (SyscallException e) {
+            throw failure(spec, e.errno(), "jail: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw failure(spec, 0, "jail: " + e.getMessage(), e);
+        }
+        return new ChildProcess(spec, jailed.registration(), exit, stdio.stdin(), stdio.stdout(), stdio.stderr());
     }
 
     private static Fd borrow(ProcessSpec spec, int parentFd, int childFd) throws SpawnException {
@@ -96,6 +145,10 @@ final class ProcessLauncher {
         Registration registration;
         try {
             registration = monitor.loop().registerChild(started.pid(), started.pidfd(), exit);
+        } catch (IllegalStateException closed) {
+            // Closed since the check in launch(): as documented, the monitor's exception, and no child.
+            killAndReap(started.pid());
+            throw closed;
         } catch (SyscallException | RuntimeException e) {
             // registerChild has closed the pidfd; nobody reaps the child but us now.
             killAndReap(started.pid());
@@ -112,7 +165,7 @@ final class ProcessLauncher {
      */
     private static void killAndReap(int pid) {
         try {
-            Signals.kill(pid, Signal.KILL.number());
+            Signals.kill(pid, SIGKILL);
             Wait.wait4(pid, 0);
         } catch (SyscallException e) {
             System.getLogger(ProcessLauncher.class.getName()).log(System.Logger.Level.WARNING,

@@ -64,10 +64,11 @@ public final class ProcessSpec {
     private final Map<Integer, Integer> preserved; // child fd -> parent fd
     private final boolean newSession;
     private final boolean newProcessGroup;
+    private final JailSpec jail; // null: not jailed
 
     private ProcessSpec(String command, List<String> args, Path directory, EnvMode envMode, Map<String, String> envBase,
             Set<String> envNames, Map<String, String> envSet, Redirect stdin, Redirect stdout, Redirect stderr,
-            Map<Integer, Integer> preserved, boolean newSession, boolean newProcessGroup) {
+            Map<Integer, Integer> preserved, boolean newSession, boolean newProcessGroup, JailSpec jail) {
         this.command = command;
         this.args = List.copyOf(args);
         this.directory = directory;
@@ -81,6 +82,7 @@ public final class ProcessSpec {
         this.preserved = java.util.Collections.unmodifiableMap(new TreeMap<>(preserved));
         this.newSession = newSession;
         this.newProcessGroup = newProcessGroup;
+        this.jail = jail;
     }
 
     /** A spec for {@code command} with {@code args}; everything else at its default. */
@@ -88,7 +90,7 @@ public final class ProcessSpec {
         checkText("command", Objects.requireNonNull(command, "command"));
         if (command.isEmpty()) throw new IllegalArgumentException("empty command");
         return new ProcessSpec(command, List.of(), null, EnvMode.INHERIT, Map.of(), Set.of(), Map.of(),
-                Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT, Map.of(), false, false).args(args);
+                Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT, Map.of(), false, false, null).args(args);
     }
 
     /** A spec from a command line already split into words: the first is the command. */
@@ -107,14 +109,14 @@ public final class ProcessSpec {
         List<String> copy = new ArrayList<>(args.size());
         for (String a : args) copy.add(checkText("argument", Objects.requireNonNull(a, "argument")));
         return new ProcessSpec(command, copy, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                preserved, newSession, newProcessGroup);
+                preserved, newSession, newProcessGroup, jail);
     }
 
     /** The same, run in {@code dir} (the child {@code chdir}s there before exec). */
     public ProcessSpec directory(Path dir) {
         checkText("directory", Objects.requireNonNull(dir, "dir").toString());
         return new ProcessSpec(command, args, dir, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                preserved, newSession, newProcessGroup);
+                preserved, newSession, newProcessGroup, jail);
     }
 
     /**
@@ -125,7 +127,7 @@ public final class ProcessSpec {
      */
     public ProcessSpec inheritEnvironment() {
         return new ProcessSpec(command, args, directory, EnvMode.INHERIT, Map.of(), Set.of(), envSet, stdin, stdout,
-                stderr, preserved, newSession, newProcessGroup);
+                stderr, preserved, newSession, newProcessGroup, jail);
     }
 
     /** The same with only these variables of this JVM's environment ({@link System#getenv()}), plus {@link #env} settings. */
@@ -133,7 +135,7 @@ public final class ProcessSpec {
         Set<String> copy = new TreeSet<>();
         for (String n : names) copy.add(checkEnvName(n));
         return new ProcessSpec(command, args, directory, EnvMode.INHERIT_ONLY, Map.of(), copy, envSet, stdin, stdout,
-                stderr, preserved, newSession, newProcessGroup);
+                stderr, preserved, newSession, newProcessGroup, jail);
     }
 
     /** The same with exactly this environment (plus later {@link #env} settings); nothing is inherited. */
@@ -141,7 +143,7 @@ public final class ProcessSpec {
         Map<String, String> copy = new TreeMap<>();
         variables.forEach((k, v) -> copy.put(checkEnvName(k), checkText("environment value of " + k, v)));
         return new ProcessSpec(command, args, directory, EnvMode.EXPLICIT, copy, Set.of(), envSet, stdin, stdout,
-                stderr, preserved, newSession, newProcessGroup);
+                stderr, preserved, newSession, newProcessGroup, jail);
     }
 
     /** The same with one variable set (on top of the inherited or given environment). */
@@ -149,25 +151,25 @@ public final class ProcessSpec {
         Map<String, String> copy = new TreeMap<>(envSet);
         copy.put(checkEnvName(name), checkText("environment value of " + name, Objects.requireNonNull(value, "value")));
         return new ProcessSpec(command, args, directory, envMode, envBase, envNames, copy, stdin, stdout, stderr,
-                preserved, newSession, newProcessGroup);
+                preserved, newSession, newProcessGroup, jail);
     }
 
     /** The same with stdin redirected: INHERIT, DISCARD, PIPE or {@link Redirect#from(Path)}. */
     public ProcessSpec stdin(Redirect r) {
         return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, checkRedirect(r, 0),
-                stdout, stderr, preserved, newSession, newProcessGroup);
+                stdout, stderr, preserved, newSession, newProcessGroup, jail);
     }
 
     /** The same with stdout redirected: INHERIT, DISCARD, PIPE, {@link Redirect#to} or {@link Redirect#appendTo}. */
     public ProcessSpec stdout(Redirect r) {
         return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, checkRedirect(r, 1),
-                stderr, preserved, newSession, newProcessGroup);
+                stderr, preserved, newSession, newProcessGroup, jail);
     }
 
     /** The same with stderr redirected: as stdout, or {@link Redirect#TO_STDOUT}. */
     public ProcessSpec stderr(Redirect r) {
         return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout,
-                checkRedirect(r, 2), preserved, newSession, newProcessGroup);
+                checkRedirect(r, 2), preserved, newSession, newProcessGroup, jail);
     }
 
     /**
@@ -188,19 +190,35 @@ public final class ProcessSpec {
         Map<Integer, Integer> copy = new TreeMap<>(preserved);
         copy.put(childFd, parentFd);
         return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                copy, newSession, newProcessGroup);
+                copy, newSession, newProcessGroup, jail);
     }
 
     /** The same, started in a new session ({@code setsid}): it leads a new session and process group, without a terminal. */
     public ProcessSpec newSession() {
         return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                preserved, true, newProcessGroup);
+                preserved, true, newProcessGroup, jail);
     }
 
     /** The same, started as the leader of a new process group ({@code setpgid(0, 0)}) in this session. */
     public ProcessSpec newProcessGroup() {
         return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                preserved, newSession, true);
+                preserved, newSession, true, jail);
+    }
+
+    /**
+     * The same, jailed: resource limits, credentials, no_new_privs, cgroup and namespaces as
+     * {@code jail} says, all in force before the program's first instruction (see
+     * {@link JailSpec}). Spawning fails with a {@link SpawnException} naming the missing
+     * capability when this host cannot honour the jail; it is never silently weaker.
+     */
+    public ProcessSpec jail(JailSpec jail) {
+        return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
+                preserved, newSession, newProcessGroup, Objects.requireNonNull(jail, "jail"));
+    }
+
+    /** The jail, if any. */
+    public Optional<JailSpec> jailSpec() {
+        return Optional.ofNullable(jail);
     }
 
     /**
@@ -303,13 +321,13 @@ public final class ProcessSpec {
                 && Objects.equals(s.directory, directory) && s.envMode == envMode && s.envBase.equals(envBase)
                 && s.envNames.equals(envNames) && s.envSet.equals(envSet) && s.stdin.equals(stdin)
                 && s.stdout.equals(stdout) && s.stderr.equals(stderr) && s.preserved.equals(preserved)
-                && s.newSession == newSession && s.newProcessGroup == newProcessGroup;
+                && s.newSession == newSession && s.newProcessGroup == newProcessGroup && Objects.equals(s.jail, jail);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                preserved, newSession, newProcessGroup);
+                preserved, newSession, newProcessGroup, jail);
     }
 
     /** A readable summary; environment values are not shown (they may hold secrets). */
@@ -325,6 +343,7 @@ public final class ProcessSpec {
         if (!preserved.isEmpty()) b.append(", fds ").append(preserved);
         if (newSession) b.append(", new session");
         else if (newProcessGroup) b.append(", new process group");
+        if (jail != null) b.append(", jailed");
         return b.append(']').toString();
     }
 

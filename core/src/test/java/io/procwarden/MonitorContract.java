@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -199,6 +201,43 @@ abstract class MonitorContract {
         int self = Unistd.getpid();
         assertThatThrownBy(() -> monitor.watch(self)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(Integer.toString(self));
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX) // identities are /proc start times
+    void invalidIdentitiesAreRejectedWithTheValue() {
+        assertThatThrownBy(() -> new ProcessIdentity(0, 5)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pid must be positive: 0");
+        assertThatThrownBy(() -> new ProcessIdentity(7, -1)).hasMessageContaining("start time must not be negative: -1");
+        assertThatThrownBy(() -> ProcessIdentity.of(-3)).hasMessageContaining("not a valid pid: -3");
+        assertThatThrownBy(() -> ProcessIdentity.parse("12 x")).hasMessageContaining("\"12 x\"");
+        long beyond = Children.pidMax() + 1L;
+        assertThatThrownBy(() -> monitor.watch(new ProcessIdentity(beyond, 1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(Long.toString(beyond));
+        int self = Unistd.getpid();
+        assertThatThrownBy(() -> monitor.watch(ProcessIdentity.of(self).orElseThrow()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(Integer.toString(self));
+        assertThat(monitor.watchedCount()).isZero();
+    }
+
+    /**
+     * pid 1 (init; not our child, never exits) can be watched like any process. There is no way
+     * to signal it through the API: signals go only to children we spawned (ChildProcess).
+     */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void pidOneCanBeWatched() throws Exception {
+        long fdsBefore = Children.openFds();
+        CompletableFuture<ExitStatus> init = monitor.watch(1);
+        CompletableFuture<ExitStatus> initById = monitor.watch(ProcessIdentity.of(1).orElseThrow());
+        assertThat(init).isNotDone();
+        assertThat(initById).isNotDone();
+        assertThat(monitor.watchedCount()).isEqualTo(1);
+        init.cancel(false);
+        initById.cancel(false);
+        syncWithLoop();
+        assertThat(monitor.watchedCount()).as("no interest left: unregistered").isZero();
+        assertThat(Children.openFds()).isEqualTo(fdsBefore);
     }
 
     @Test

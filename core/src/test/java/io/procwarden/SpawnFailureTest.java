@@ -163,6 +163,35 @@ class SpawnFailureTest {
         assertThat(e.getMessage()).contains("E2BIG (Argument list too long): argument list and environment too long");
     }
 
+    /**
+     * Past the kernel's limit on the total size of arguments and environment (fs/exec.c: the
+     * smaller of RLIMIT_STACK / 4 and 6 MiB), with arguments that are each short: 80,000 of 100
+     * bytes (8 MB). The single long argument above fails on a different limit (one string longer
+     * than MAX_ARG_STRLEN, 128 KiB).
+     */
+    @Test
+    void manyArgumentsPastArgMax() {
+        java.util.List<String> args = java.util.Collections.nCopies(80_000, "a".repeat(99));
+        SpawnException e = fails(ProcessSpec.of("/bin/true").args(args));
+        assertThat(e.errnoName()).contains("E2BIG");
+        assertThat(e.getMessage()).contains("E2BIG (Argument list too long): argument list and environment too long ("
+                + (80_000 * 100 + "/bin/true".length() + 1) + " bytes in 80001 arguments, inherited environment)");
+    }
+
+    @Test
+    void environmentPastArgMax() {
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        long bytes = 0;
+        for (int i = 0; i < 80_000; i++) {
+            env.put("V" + i, "v".repeat(90));
+            bytes += ("V" + i).length() + 1 + 90 + 1; // NAME=value and its NUL
+        }
+        SpawnException e = fails(ProcessSpec.of("/bin/true").environment(env));
+        assertThat(e.errnoName()).contains("E2BIG");
+        assertThat(e.getMessage()).contains("E2BIG (Argument list too long): argument list and environment too long")
+                .endsWith("(10 bytes in 1 arguments, " + bytes + " bytes of environment)");
+    }
+
     @Test
     void preservedFdThatIsNotOpen() throws Exception {
         // A number far above anything open: a low one would be reused by the spawn's own pipes.

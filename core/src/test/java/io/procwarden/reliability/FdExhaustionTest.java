@@ -10,6 +10,7 @@ import io.procwarden.Signal;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Unistd;
+import io.procwarden.internal.ffi.Wait;
 import io.procwarden.testing.Children;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -31,40 +32,48 @@ class FdExhaustionTest {
         try (ProcessMonitor monitor = ProcessMonitor.create(backend);
                 Children.NonChild stranger = Children.nonChild(true)) {
             int child = Children.sh("exec sleep 600");
-            // Load every class the watch path needs while descriptors are still available.
-            assertThat(monitor.watch(Children.sh("exit 0")).get(30, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Exited(0));
             CompletableFuture<ExitStatus> childWatch = null;
-            List<Fd> hog = new ArrayList<>();
             try {
-                while (true) {
-                    try {
-                        hog.add(Unistd.open("/dev/null", Unistd.O_RDONLY, 0));
-                    } catch (SyscallException e) {
-                        assertThat(e.errnoName()).isEqualTo("EMFILE");
-                        break;
+                // Load every class the watch path needs while descriptors are still available.
+                assertThat(monitor.watch(Children.sh("exit 0")).get(30, TimeUnit.SECONDS))
+                        .isEqualTo(new ExitStatus.Exited(0));
+                List<Fd> hog = new ArrayList<>();
+                try {
+                    while (true) {
+                        try {
+                            hog.add(Unistd.open("/dev/null", Unistd.O_RDONLY, 0));
+                        } catch (SyscallException e) {
+                            assertThat(e.errnoName()).isEqualTo("EMFILE");
+                            break;
+                        }
                     }
+                    // pidfd needs a descriptor for every watch; polling needs one only to read
+                    // /proc for a process that is not our child.
+                    int needsFd = backend == MonitorBackend.PIDFD ? child : stranger.pid();
+                    assertThatThrownBy(() -> monitor.watch(needsFd))
+                            .isInstanceOf(UncheckedIOException.class)
+                            .hasMessageContaining("EMFILE")
+                            .hasMessageContaining(Integer.toString(needsFd));
+                    assertThat(monitor.watchedCount()).as("nothing half-registered").isZero();
+                    if (backend == MonitorBackend.POLLING) {
+                        childWatch = monitor.watch(child); // wait4 needs no descriptor
+                    }
+                } finally {
+                    hog.forEach(Fd::close);
                 }
-                // pidfd needs a descriptor for every watch; polling needs one only to read /proc
-                // for a process that is not our child.
-                int needsFd = backend == MonitorBackend.PIDFD ? child : stranger.pid();
-                assertThatThrownBy(() -> monitor.watch(needsFd))
-                        .isInstanceOf(UncheckedIOException.class)
-                        .hasMessageContaining("EMFILE")
-                        .hasMessageContaining(Integer.toString(needsFd));
-                assertThat(monitor.watchedCount()).as("nothing half-registered").isZero();
-                if (backend == MonitorBackend.POLLING) {
-                    childWatch = monitor.watch(child); // wait4 needs no descriptor
-                }
+                if (childWatch == null) childWatch = monitor.watch(child);
+                CompletableFuture<ExitStatus> strangerWatch = monitor.watch(stranger.pid());
+                Children.kill(child, Signal.KILL.number());
+                Children.kill(stranger.pid(), Signal.KILL.number());
+                assertThat(childWatch.get(30, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+                assertThat(strangerWatch.get(30, TimeUnit.SECONDS))
+                        .isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
             } finally {
-                hog.forEach(Fd::close);
+                if (childWatch == null) { // not handed to the monitor: ours to kill and reap (unreaped: pid not reused)
+                    Children.kill(child, Signal.KILL.number());
+                    Wait.wait4(child, 0);
+                }
             }
-            if (childWatch == null) childWatch = monitor.watch(child);
-            CompletableFuture<ExitStatus> strangerWatch = monitor.watch(stranger.pid());
-            Children.kill(child, Signal.KILL.number());
-            Children.kill(stranger.pid(), Signal.KILL.number());
-            assertThat(childWatch.get(30, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
-            assertThat(strangerWatch.get(30, TimeUnit.SECONDS))
-                    .isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
         }
     }
 }

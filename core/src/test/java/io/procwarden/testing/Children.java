@@ -124,6 +124,29 @@ public final class Children {
         return io.procwarden.internal.monitor.ProcStat.read(pid).map(s -> s.state()).orElse('?');
     }
 
+    /**
+     * Every process whose parent is this JVM, in any state (a zombie shows as 'Z'), by scanning
+     * {@code /proc/[0-9]*}{@code /stat}. Processes that vanish during the scan are skipped.
+     */
+    public static List<io.procwarden.internal.monitor.ProcStat> ofThisJvm() {
+        int self = io.procwarden.internal.ffi.Unistd.getpid();
+        try (Stream<Path> all = Files.list(Path.of("/proc"))) {
+            return all.map(p -> p.getFileName().toString())
+                    .filter(name -> name.chars().allMatch(Character::isDigit))
+                    .map(name -> io.procwarden.internal.monitor.ProcStat.read(Integer.parseInt(name)))
+                    .flatMap(java.util.Optional::stream)
+                    .filter(s -> s.ppid() == self)
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Pids of our children that are zombies right now. */
+    public static List<Integer> zombiesOfThisJvm() {
+        return ofThisJvm().stream().filter(s -> s.state() == 'Z').map(s -> s.pid()).toList();
+    }
+
     /** Closes an fd quietly (test cleanup). */
     public static void close(Fd fd) {
         if (fd != null) fd.close();

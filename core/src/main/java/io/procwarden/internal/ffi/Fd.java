@@ -16,6 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Fd implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Fd.class.getName());
 
+    static {
+        // Link close(2) with the first Fd: every descriptor must stay closable when descriptors
+        // later run out, and linking the downcall lazily at that point fails (loading the
+        // holder class needs a descriptor), which would leak every fd from then on.
+        Unistd.linkClose();
+    }
+
     private final int number;
     private final String what;
     private final AtomicInteger state = new AtomicInteger();

@@ -81,6 +81,11 @@ public final class Unistd {
         static final MethodHandle MH = Native.functionWithErrno("dup", FunctionDescriptor.of(C_INT, C_INT));
     }
 
+    /** Links close(2) now (see {@link Fd}). */
+    static void linkClose() {
+        CloseH.MH.type();
+    }
+
     /** close(2) without retry; returns 0 or the errno. Used only by {@link Fd}. */
     static int closeRaw(int fd) {
         try {

@@ -30,6 +30,7 @@ public final class Wait {
 
     private static final Platform PLATFORM = Platform.current();
 
+    public static final int P_ALL = 0;
     public static final int P_PID = 1;
     /** waitid by pidfd: Linux 5.4. */
     public static final int P_PIDFD = 3;
@@ -129,6 +130,33 @@ public final class Wait {
             throw Native.rethrow(t);
         } finally {
             pidfd.release();
+        }
+    }
+
+    /**
+     * Linux: the pid of one of our children that has exited, without reaping it:
+     * {@code waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT)}. One call answers "has any
+     * child exited?", which lets the polling backend skip per-child checks when none has.
+     *
+     * @param info a {@link #SIGINFO}-sized scratch segment
+     * @return the pid; 0 if no child has exited; -1 if we have no children at all (ECHILD)
+     */
+    public static int peekExitedChild(MemorySegment info) throws SyscallException {
+        info.set(C_INT, SI_PID, 0);
+        try {
+            MemorySegment st = Native.errnoState();
+            while (true) {
+                long r = (long) WaitidH.MH.invokeExact(st, SYS_WAITID, (long) P_ALL, 0L, info,
+                        (long) (WEXITED | WNOHANG | WNOWAIT), MemorySegment.NULL);
+                if (r == 0) return info.get(C_INT, SI_PID);
+                int e = Native.errno(st);
+                if (e == Errno.ECHILD) return -1;
+                if (e != Errno.EINTR) throw Errno.exception("waitid(P_ALL, WNOWAIT)", e);
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
         }
     }
 

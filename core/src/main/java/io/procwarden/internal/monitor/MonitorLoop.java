@@ -197,7 +197,13 @@ public final class MonitorLoop implements AutoCloseable {
         source.wakeup();
     }
 
-    private void ensureOpen() {
+    /**
+     * Throws if the loop is closed (or closing). A cheap early check for callers about to do
+     * costly work for a registration (a spawn); {@link #registerChild} checks again under the lock.
+     *
+     * @throws IllegalStateException if the monitor is closed
+     */
+    public void ensureOpen() {
         if (closing) throw new IllegalStateException("ProcessMonitor is closed");
     }
 

@@ -4,13 +4,11 @@ import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Unistd;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -31,45 +29,48 @@ import java.util.Optional;
  */
 public record ProcStat(int pid, char state, int ppid, int pgrp, int session, long startTime) {
 
-    private static final int STAT_BUFFER = 4096;
-
     /**
      * Reads {@code /proc/PID/stat}; empty when there is no such process.
      *
-     * @throws UncheckedIOException when the file exists but cannot be read (EMFILE, ...)
+     * @throws java.io.UncheckedIOException when the file exists but cannot be read; its cause is
+     *     a {@link SyscallException} naming the errno (EMFILE, EACCES, ...)
      */
     public static Optional<ProcStat> read(int pid) {
-        // Our own open/read rather than java.nio: the errno stays exact (EMFILE is not "gone"),
-        // and one stat line always fits the buffer.
-        String path = "/proc/" + pid + "/stat";
-        Fd fd;
+        byte[] bytes;
         try {
-            fd = Unistd.open(path, Unistd.O_RDONLY, 0);
+            bytes = readProcFile(Path.of("/proc", Integer.toString(pid), "stat"));
         } catch (SyscallException e) {
-            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ESRCH) return Optional.empty();
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+            // ENOENT: no such process. ESRCH: it vanished between open and read.
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ESRCH) {
+                return Optional.empty();
+            }
+            // Anything else (EMFILE, EACCES) says nothing about the process: never "gone".
+            throw new java.io.UncheckedIOException("cannot read /proc/" + pid + "/stat: " + e.getMessage(), e);
         }
-        try (fd; Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(STAT_BUFFER);
-            long n = Unistd.read(fd, buf, STAT_BUFFER);
-            if (n <= 0) return Optional.empty(); // 0: the process is being released
-            return Optional.of(parse(pid, new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE),
-                    StandardCharsets.US_ASCII)));
-        } catch (SyscallException e) {
-            // ESRCH while reading: the process vanished between open and read.
-            if (e.errno() == Errno.ESRCH) return Optional.empty();
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
-        }
+        return Optional.of(parse(pid, new String(bytes, StandardCharsets.US_ASCII)));
     }
 
     /**
-     * Reads a /proc file to its end in one large read. Not {@code Files.readAllBytes}: /proc files
-     * report size 0, so it reads one byte first, and integer sysctl files answer a read that does
-     * not start at offset 0 with end-of-file: {@code /proc/sys/kernel/pid_max} came back as "3".
+     * Reads a /proc file to its end with open(2) and read(2), so that a failure carries its
+     * errno ({@code open("/proc/42/stat") failed: EMFILE (Too many open files)}). The JDK's file
+     * streams give only the C library's text, which is localised and cannot be told apart
+     * reliably. Not {@code Files.readAllBytes} either: /proc files report size 0, and on JDK 25
+     * that call returned only the first byte of {@code /proc/sys/kernel/pid_max}.
+     *
+     * @throws SyscallException naming the call and errno (ENOENT when the file does not exist)
      */
-    public static byte[] readProcFile(Path path) throws IOException {
-        try (var in = Files.newInputStream(path)) {
-            return in.readAllBytes();
+    public static byte[] readProcFile(Path path) throws SyscallException {
+        try (Fd fd = Unistd.open(path.toString(), Unistd.O_RDONLY, 0); Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4096);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+            while (true) {
+                long n = Unistd.read(fd, buf, buf.byteSize());
+                if (n == 0) return out.toByteArray();
+                if (n < 0) {
+                    throw Errno.exception("read(\"" + path + "\")", Errno.EAGAIN); // not a non-blocking fd: cannot happen
+                }
+                out.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), 0, (int) n);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.procwarden.internal.spawn;
 
 import io.procwarden.Redirect;
 import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Unistd;
@@ -88,7 +89,9 @@ public final class StdioSetup implements AutoCloseable {
             try {
                 childFds.put(2, own(Unistd.dupBorrowed(1, 3, "this process's stdout")));
             } catch (SyscallException e) {
-                throw new SpawnFailure("stderr to stdout: this process's stdout (fd 1) is not open", e.errno());
+                throw new SpawnFailure(e.errno() == Errno.EBADF
+                        ? "stderr to stdout: this process's stdout (fd 1) is not open"
+                        : "stderr to stdout: cannot duplicate this process's stdout (fd 1)", e.errno());
             }
         } else {
             childFds.put(2, childFds.get(1));
@@ -148,9 +151,23 @@ public final class StdioSetup implements AutoCloseable {
         try {
             return write ? new FileOutputStream(path) : new FileInputStream(path);
         } catch (IOException e) {
-            throw new SpawnFailure("cannot reopen our end of a pipe through " + path + ": " + e.getMessage(), 0);
+            throw new SpawnFailure("cannot reopen our end of a pipe through " + path + ": " + e.getMessage(),
+                    errnoOfOpen(path, write));
         } finally {
             fd.release();
+        }
+    }
+
+    /**
+     * The errno of opening {@code path}, learnt by opening it ourselves: the JDK's exception
+     * carries only the C library's (localised) text. Right after the JDK's open failed the
+     * cause (EMFILE, ENFILE, ENOMEM) is still there; 0 if this open happens to succeed.
+     */
+    private static int errnoOfOpen(String path, boolean write) {
+        try (Fd probe = Unistd.open(path, write ? Unistd.O_WRONLY : Unistd.O_RDONLY, 0)) {
+            return 0;
+        } catch (SyscallException e) {
+            return e.errno();
         }
     }
 

@@ -1,0 +1,105 @@
+/*
+ * The floor for exit notice of a child after kill -9, in C, in one thread:
+ * posix_spawn a batch of `sleep 600`, open a pidfd for each, then one at a time:
+ * take the time, kill(pid, SIGKILL), poll() the pidfd until readable, take the time,
+ * reap with waitid(P_PIDFD). No thread hand-off: the killing thread is the one woken.
+ *
+ *   exitnotice SLEEP_PATH BATCH
+ *
+ * Prints one latency in ns per line. Every call is checked; any failure exits with status 2.
+ * Needs Linux 5.4 (pidfd_open, waitid(P_PIDFD)). Compiled by the benchmark harness (gcc -O2).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+extern char **environ;
+
+static pid_t *pids;
+static long started;
+
+/* Reports the failure and kills every child still alive, so that no sleep outlives us. */
+static void die(const char *what, int err) {
+    fprintf(stderr, "exitnotice: %s: %s\n", what, strerror(err));
+    for (long i = 0; i < started; i++) {
+        if (pids[i] > 0 && kill(pids[i], SIGKILL) != 0 && errno != ESRCH) {
+            fprintf(stderr, "exitnotice: kill(%d) during cleanup: %s\n", pids[i], strerror(errno));
+        }
+    }
+    exit(2);
+}
+
+static long long now_ns(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) die("clock_gettime", errno);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: exitnotice SLEEP_PATH BATCH\n");
+        return 2;
+    }
+    char *end;
+    errno = 0;
+    long batch = strtol(argv[2], &end, 10);
+    if (errno != 0 || *end != '\0' || batch <= 0 || batch > 100000) {
+        fprintf(stderr, "exitnotice: bad BATCH: %s\n", argv[2]);
+        return 2;
+    }
+    pids = calloc((size_t)batch, sizeof(pid_t));
+    int *pidfds = calloc((size_t)batch, sizeof(int));
+    long long *lat = calloc((size_t)batch, sizeof(long long));
+    if (pids == NULL || pidfds == NULL || lat == NULL) die("calloc", ENOMEM);
+    char *child_argv[] = {"sleep", "600", NULL};
+    for (long i = 0; i < batch; i++) {
+        int err = posix_spawn(&pids[i], argv[1], NULL, NULL, child_argv, environ);
+        if (err != 0) die("posix_spawn sleep", err);
+        started = i + 1;
+        long fd = syscall(SYS_pidfd_open, pids[i], 0);
+        if (fd < 0) die("pidfd_open", errno);
+        pidfds[i] = (int)fd;
+    }
+    for (long i = 0; i < batch; i++) {
+        struct pollfd p = {.fd = pidfds[i], .events = POLLIN};
+        long long t0 = now_ns();
+        if (kill(pids[i], SIGKILL) != 0) die("kill", errno);
+        int r;
+        do {
+            r = poll(&p, 1, -1);
+        } while (r < 0 && errno == EINTR);
+        if (r != 1) die("poll", r < 0 ? errno : EIO);
+        lat[i] = now_ns() - t0;
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid((idtype_t)P_PIDFD, (id_t)pidfds[i], &si, WEXITED) != 0) die("waitid(P_PIDFD)", errno);
+        pid_t reaped = pids[i];
+        pids[i] = 0; /* reaped: never signal this number again */
+        if (si.si_code != CLD_KILLED || si.si_status != SIGKILL) {
+            fprintf(stderr, "exitnotice: child %d: code %d status %d\n", reaped, si.si_code, si.si_status);
+            die("unexpected exit status", EINVAL);
+        }
+        if (close(pidfds[i]) != 0) die("close", errno);
+    }
+    for (long i = 0; i < batch; i++) {
+        if (printf("%lld\n", lat[i]) < 0) die("printf", errno);
+    }
+    if (fflush(stdout) != 0) die("fflush", errno);
+    return 0;
+}

@@ -1,0 +1,174 @@
+package io.procwarden.bench;
+
+import io.procwarden.ExitStatus;
+import io.procwarden.ProcessMonitor;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Exit notice for a process that is NOT our child, after kill -9: procwarden's
+ * {@code watch(pid)} against the JDK's {@code ProcessHandle.of(pid).get().onExit()}.
+ *
+ * <p>The non-child is a {@code sleep 600} started by {@code sh -c 'sleep 600 & echo $!; wait'}
+ * (a JDK child that prints the pid and reaps the sleep). Per sample: watch, register a
+ * completion stamp, take the time, kill(2), wait; latency = stamp - time before kill. The stamp
+ * runs on whatever thread completes the future, at the moment it completes.
+ */
+final class NonChildExit {
+    private NonChildExit() {}
+
+    /**
+     * {@code n} non-children: {@code sleep 600} processes started by one JDK-started shell,
+     * which prints their pids and then waits for (reaps) them, exiting once all are dead.
+     */
+    record Herd(List<Integer> pids, Process shell) {
+        static Herd start(int n) throws IOException {
+            Process sh = Procs.jdk("/bin/sh", "-c",
+                    "i=0; while [ $i -lt " + n + " ]; do sleep 600 & echo $!; i=$((i+1)); done; wait")
+                    .redirectErrorStream(true).start();
+            sh.getOutputStream().close();
+            List<Integer> pids = new ArrayList<>(n);
+            BufferedReader r = new BufferedReader(new InputStreamReader(sh.getInputStream(), StandardCharsets.US_ASCII));
+            for (int i = 0; i < n; i++) {
+                String line = r.readLine();
+                if (line == null) {
+                    for (int pid : pids) Procs.kill9(pid);
+                    sh.destroyForcibly();
+                    throw new IOException("sh printed " + i + " of " + n + " pids");
+                }
+                pids.add(Integer.parseInt(line.trim()));
+            }
+            return new Herd(List.copyOf(pids), sh);
+        }
+
+        /** Waits until the shell has reaped every sleep and exited; the caller has killed them all. */
+        void awaitShell() throws Exception {
+            if (!shell.waitFor(60, TimeUnit.SECONDS)) {
+                shell.destroyForcibly();
+                throw new IllegalStateException("sh " + shell.pid() + " did not exit after its sleeps were killed");
+            }
+            Procs.closeStreams(shell);
+        }
+    }
+
+    /** One sample: nanoseconds from just before kill(2) to the future's completion. */
+    static long sample(ProcessMonitor monitor, int pid) throws Exception {
+        CompletableFuture<?> exit;
+        if (monitor != null) {
+            exit = monitor.watch(pid);
+        } else {
+            Optional<ProcessHandle> h = ProcessHandle.of(pid);
+            if (h.isEmpty()) throw new IllegalStateException("ProcessHandle.of(" + pid + ") is empty");
+            exit = h.get().onExit();
+        }
+        AtomicLong done = new AtomicLong();
+        CompletableFuture<?> stamped = exit.whenComplete((v, e) -> done.set(System.nanoTime()));
+        long t0 = System.nanoTime();
+        Procs.kill9(pid);
+        Object v = stamped.get(30, TimeUnit.SECONDS);
+        if (monitor != null && !(v instanceof ExitStatus.Unknown u && u.reason() == ExitStatus.UnknownReason.NOT_OUR_CHILD)) {
+            throw new IllegalStateException("procwarden reported " + v + " for non-child " + pid);
+        }
+        return done.get() - t0;
+    }
+
+    /** A round: one shell with {@code pw + jdk} sleeps; procwarden samples first, then the JDK's. */
+    private static void round(ProcessMonitor monitor, int pw, int jdk, List<Long> pwOut, List<Long> jdkOut) throws Exception {
+        Herd h = Herd.start(pw + jdk);
+        int i = 0;
+        try {
+            for (; i < pw; i++) pwOut.add(sample(monitor, h.pids().get(i)));
+            for (; i < pw + jdk; i++) jdkOut.add(sample(null, h.pids().get(i)));
+        } finally {
+            for (int k = i + 1; k < h.pids().size(); k++) Procs.kill9(h.pids().get(k));
+            h.awaitShell();
+        }
+    }
+
+    static Report.Section run(Config cfg, ProcessMonitor monitor) throws Exception {
+        int rounds = cfg.pick(20, 3);
+        int pwPerRound = 10;
+        Bench.log("non-child exit: warm-up");
+        round(monitor, cfg.pick(50, 10), 1, new ArrayList<>(), new ArrayList<>());
+        Path c = CTools.binary(cfg, "exitnotice");
+        List<Long> pw = new ArrayList<>();
+        List<Long> jdk = new ArrayList<>();
+        List<Long> cl = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            round(monitor, pwPerRound, 1, pw, jdk);
+            if (c != null) {
+                for (String line : CTools.run(c, Procs.SLEEP, Integer.toString(pwPerRound))) cl.add(Long.parseLong(line));
+            }
+            Bench.log("non-child exit: round " + (r + 1) + "/" + rounds);
+        }
+        Stats p = Stats.ofNanos(Bench.toArray(pw));
+        Stats j = Stats.ofNanos(Bench.toArray(jdk));
+        Stats cs = c == null ? null : Stats.ofNanos(Bench.toArray(cl));
+
+        Report.Section s = new Report.Section("nonchild", "Exit notice for a non-child after kill -9");
+        s.method.append("Non-children: `sleep 600` processes whose parent is a JDK-started shell ")
+                .append("(`sh -c 'sleep 600 & echo $!; ...; wait'`, one shell per round, which reaps them). Each is watched, ")
+                .append("then killed with kill(2) SIGKILL; latency runs from just before kill(2) to the moment the future ")
+                .append("completes (a `whenComplete` stamp registered before the kill). ")
+                .append(String.format("%d rounds of %d procwarden samples then 1 JDK sample; ", rounds, pwPerRound))
+                .append("the JDK takes ~300 ms per sample, hence fewer samples. C floor (`bench/src/main/c/exitnotice.c`, ")
+                .append("one batch per round): own children killed while the same thread blocks in poll() on the pidfd; ")
+                .append("a pidfd turns readable at the same point (the zombie) for any process, so this is the kernel's share. ")
+                .append("Unit: ms.");
+        Report.Table t = new Report.Table(null, "contender", "samples", "median", "p99", "max", "median vs JDK")
+                .row("procwarden `ProcessMonitor.watch(pid)` (pidfd + epoll)", p.n(), Stats.ms(p.median()), Stats.ms(p.p99()),
+                        Stats.ms(p.max()), Stats.speed(p.median(), j.median()))
+                .row("JDK `ProcessHandle.of(pid).get().onExit()`", j.n(), Stats.ms(j.median()), Stats.ms(j.p99()),
+                        Stats.ms(j.max()), "1x");
+        if (cs != null) {
+            t.row("C floor: kill, poll(pidfd) in the same thread (own children)", cs.n(), Stats.ms(cs.median()),
+                    Stats.ms(cs.p99()), Stats.ms(cs.max()), Stats.speed(cs.median(), j.median()));
+        } else {
+            s.notes.add(CTools.whyNot("exitnotice"));
+        }
+        s.tables.add(t);
+        String chart = "bench-nonchild-exit.svg";
+        Svg.bars(cfg.out().resolve(chart), "Exit notice for a non-child after kill -9 (ms, log scale; whisker: p99)", "milliseconds",
+                List.of(new Svg.Bar("procwarden watch(pid)", p.median(), p.p99(), Svg.PROCWARDEN,
+                                Stats.ms(p.median()) + " ms (p99 " + Stats.ms(p.p99()) + ")"),
+                        new Svg.Bar("JDK ProcessHandle.onExit()", j.median(), j.p99(), Svg.JDK,
+                                Stats.ms(j.median()) + " ms (p99 " + Stats.ms(j.p99()) + ")"),
+                        cs == null ? new Svg.Bar("C floor: not run", 0, Double.NaN, Svg.LIMIT, "no gcc")
+                                : new Svg.Bar("C floor (one thread)", cs.median(), cs.p99(), Svg.LIMIT,
+                                        Stats.ms(cs.median()) + " ms (p99 " + Stats.ms(cs.p99()) + ")")), true);
+        s.charts.add(chart);
+        s.verdict("procwarden median < 1 ms", Stats.ms(p.median()) + " ms", p.median() < 1.0);
+        s.reading.append(String.format("procwarden learns of the death %s sooner than the JDK (median %s ms vs %s ms). ",
+                        Stats.ratio(j.median() / p.median()), Stats.ms(p.median()), Stats.ms(j.median())))
+                .append("A pidfd becomes readable the moment the process turns into a zombie, child or not, so the ")
+                .append("monitor thread wakes from epoll_wait at once. The JDK cannot wait for a process it did not ")
+                .append("start: its reaper thread gets ECHILD and falls back to sleeping 300 ms, then 330, 360, ... ")
+                .append("(capped at 5 s) between liveness checks. Here every process dies right after the watch begins, ")
+                .append("so the JDK's figure is its first sleep; a process that dies after minutes of watching is ")
+                .append("noticed up to 5 s late. ");
+        if (cs != null) {
+            s.reading.append(String.format("The C floor, %s ms, is what the kernel and the scheduler take on this machine right ",
+                            Stats.ms(cs.median())))
+                    .append("now (the killed process must get a CPU to exit, then the waiter to wake); procwarden adds ")
+                    .append(String.format("%s ms at the median (a second thread to wake, the listener, the future). ",
+                            Stats.ms(Math.max(0, p.median() - cs.median()))));
+            if (p.median() >= 1.0 && cs.median() >= 0.5) {
+                s.reading.append("The < 1 ms target is missed because the floor itself is this high under the machine's load ")
+                        .append("(see the contention note below): meeting it needs a machine whose floor is well under 1 ms, ")
+                        .append("since procwarden's own share is the difference above.");
+            } else if (p.median() >= 1.0) {
+                s.reading.append("The < 1 ms target is missed by procwarden's own overhead, not the kernel's.");
+            }
+        }
+        return s;
+    }
+}

@@ -1,0 +1,189 @@
+package io.procwarden.bench;
+
+import io.procwarden.ExitStatus;
+import io.procwarden.ResourceUsage;
+import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Signals;
+import io.procwarden.internal.monitor.ExitListener;
+import io.procwarden.internal.monitor.MonitorLoop;
+import io.procwarden.internal.monitor.ProcStat;
+import io.procwarden.internal.spawn.PosixSpawner;
+import io.procwarden.internal.spawn.SpawnFailure;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Starting, killing and accounting for the benchmark's processes.
+ *
+ * <p>Every long-lived process ({@code sleep 600}) carries the environment variable
+ * {@value #TAG_NAME} with a value unique to this run, so that {@link #leftovers()} can find any
+ * that escaped, ours only, even when other programs run {@code sleep 600} on the same machine.
+ */
+final class Procs {
+    private Procs() {}
+
+    static final String TAG_NAME = "PROCWARDEN_BENCH_RUN";
+    static final String TAG = ProcessHandle.current().pid() + "-" + System.nanoTime();
+    private static final int SELF = (int) ProcessHandle.current().pid();
+
+    /** Our environment plus the tag, as "NAME=value" entries for posix_spawn. */
+    static final List<String> TAGGED_ENV = taggedEnv();
+
+    static final String SLEEP = which("sleep");
+    static final String TRUE = "/bin/true";
+
+    private static List<String> taggedEnv() {
+        List<String> env = new ArrayList<>();
+        for (Map.Entry<String, String> e : System.getenv().entrySet()) {
+            if (!e.getKey().equals(TAG_NAME)) env.add(e.getKey() + "=" + e.getValue());
+        }
+        env.add(TAG_NAME + "=" + TAG);
+        return List.copyOf(env);
+    }
+
+    /** The absolute path of a command found on PATH (what ProcessBuilder does for each start). */
+    static String which(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, command);
+            if (Files.isExecutable(p)) return p.toAbsolutePath().toString();
+        }
+        throw new IllegalStateException(command + " not found on PATH");
+    }
+
+    /** A child started by procwarden's spawner and registered with a monitor. */
+    record Child(int pid, CompletableFuture<ExitStatus> exit) {}
+
+    /**
+     * posix_spawn + pidfd, then registration with the loop, which reaps the child and completes
+     * the future (on the loop thread).
+     *
+     * @param env null to inherit ours (no tag: for children the caller always waits for)
+     */
+    static Child spawn(MonitorLoop loop, String path, List<String> argv, List<String> env) {
+        PosixSpawner.Started s;
+        try {
+            s = PosixSpawner.spawn(new PosixSpawner.Request(path, argv, env, null, Map.of(), false, false));
+        } catch (SpawnFailure e) {
+            throw new IllegalStateException("posix_spawn " + argv + " failed at " + e.step() + ": errno " + e.errno()
+                    + (e.startedPid() != 0 ? " (child " + e.startedPid() + " started)" : ""), e);
+        }
+        CompletableFuture<ExitStatus> f = new CompletableFuture<>();
+        try {
+            loop.registerChild(s.pid(), s.pidfd(), new ExitListener() {
+                @Override
+                public void onExit(ExitStatus status, ResourceUsage usage) {
+                    f.complete(status);
+                }
+
+                @Override
+                public void onFailure(Throwable error) {
+                    f.completeExceptionally(error);
+                }
+            });
+        } catch (SyscallException e) {
+            kill9(s.pid());
+            throw new IllegalStateException("registerChild(" + s.pid() + ") failed: " + e.getMessage(), e);
+        }
+        return new Child(s.pid(), f);
+    }
+
+    /** A tagged {@code sleep 600} child of procwarden. */
+    static Child sleeper(MonitorLoop loop) {
+        return spawn(loop, SLEEP, List.of("sleep", "600"), TAGGED_ENV);
+    }
+
+    /** A ProcessBuilder carrying the tag in its environment. */
+    static ProcessBuilder jdk(String... command) {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put(TAG_NAME, TAG);
+        return pb;
+    }
+
+    /** SIGKILL by pid; the process must exist (an unreaped child of ours, or a non-child we own). */
+    static void kill9(long pid) {
+        try {
+            if (!Signals.kill((int) pid, 9)) {
+                throw new IllegalStateException("kill(" + pid + ", SIGKILL): no such process");
+            }
+        } catch (SyscallException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Closes the three standard streams of a JDK child (its pipes), ignoring nothing. */
+    static void closeStreams(Process p) throws IOException {
+        p.getOutputStream().close();
+        p.getInputStream().close();
+        p.getErrorStream().close();
+    }
+
+    /**
+     * Processes this run left behind: tagged processes still alive, and children of this JVM
+     * (alive or zombie). Kills the tagged ones it finds. Empty when clean.
+     */
+    static List<String> leftovers() {
+        List<String> found = new ArrayList<>();
+        byte[] needle = ("\0" + TAG_NAME + "=" + TAG + "\0").getBytes(StandardCharsets.US_ASCII);
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+            for (Path p : dir) {
+                int pid = Integer.parseInt(p.getFileName().toString());
+                if (pid == SELF) continue;
+                var stat = ProcStat.read(pid);
+                if (stat.isEmpty()) continue;
+                if (stat.get().ppid() == SELF) {
+                    found.add(pid + " (our child, state " + stat.get().state() + ", " + cmdline(pid) + ")");
+                } else if (contains(environ(pid), needle)) {
+                    found.add(pid + " (tagged, state " + stat.get().state() + ", " + cmdline(pid) + "): killed");
+                    try {
+                        Signals.kill(pid, 9);
+                    } catch (SyscallException e) {
+                        found.add("kill(" + pid + ") failed: " + e.getMessage());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            found.add("cannot scan /proc: " + e);
+        }
+        return found;
+    }
+
+    private static byte[] environ(int pid) {
+        try {
+            byte[] b = ProcStat.readProcFile(Path.of("/proc", Integer.toString(pid), "environ"));
+            byte[] framed = new byte[b.length + 1];
+            framed[0] = 0;
+            System.arraycopy(b, 0, framed, 1, b.length);
+            return framed;
+        } catch (IOException e) {
+            return new byte[0]; // not ours (EACCES) or gone (ESRCH)
+        }
+    }
+
+    private static String cmdline(int pid) {
+        try {
+            return new String(ProcStat.readProcFile(Path.of("/proc", Integer.toString(pid), "cmdline")),
+                    StandardCharsets.UTF_8).replace('\0', ' ').trim();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static boolean contains(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) continue outer;
+            }
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,45 @@
+package io.procwarden.internal.jail;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A cgroup made for one jailed child, with its limits already written. Two mechanisms:
+ * {@link CgroupV2} (the unified hierarchy) and {@link CgroupV1} (one directory per controller
+ * hierarchy); {@link Cgroups} picks one.
+ *
+ * <p>Lifecycle: created (directory plus limits) before the child is spawned; {@link #attach} puts
+ * the parked child in it before the target is exec'd, so every descendant is born inside;
+ * {@link #destroy()} kills whatever is left and removes the directories. Thread-safe.
+ */
+public interface Cgroup {
+    /** The mechanism and directory, for messages: {@code "cgroup v2 /sys/fs/cgroup/x/procwarden-12-3"}. */
+    String describe();
+
+    /** The directories (one for v2; one per hierarchy for v1). */
+    List<Path> directories();
+
+    /** The path the kernel shows in {@code /proc/PID/cgroup} for members, per directory. */
+    List<String> hierarchyPaths();
+
+    /** Moves {@code pid} (and so all its future descendants) into the cgroup. */
+    void attach(int pid) throws IOException;
+
+    /** The pids in the cgroup now (for tests and diagnostics). */
+    List<Integer> pids() throws IOException;
+
+    /** SIGKILLs every process in the cgroup (v2 cgroup.kill: atomically, forks included). */
+    void killAll() throws IOException;
+
+    /** How many processes the OOM killer killed in the cgroup; -1 if this kernel does not say. */
+    long oomKills();
+
+    /**
+     * Kills every process, waits until the cgroup is empty and removes its directories.
+     * Idempotent; the directories are gone when it returns normally.
+     *
+     * @throws IOException naming the directory and the processes still in it
+     */
+    void destroy() throws IOException;
+}

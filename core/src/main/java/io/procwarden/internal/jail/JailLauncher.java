@@ -1,0 +1,260 @@
+package io.procwarden.internal.jail;
+
+import io.procwarden.JailSpec;
+import io.procwarden.ProcessIdentity;
+import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Errno;
+import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Prlimit;
+import io.procwarden.internal.ffi.Signals;
+import io.procwarden.internal.ffi.Unistd;
+import io.procwarden.internal.ffi.Wait;
+import io.procwarden.internal.monitor.ExitListener;
+import io.procwarden.internal.monitor.MonitorLoop;
+import io.procwarden.internal.monitor.Registration;
+import io.procwarden.internal.spawn.PosixSpawner;
+import io.procwarden.internal.spawn.SpawnFailure;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts a child under a {@link JailSpec}: the entry point for {@code ProcessSpec.jail(JailSpec)}.
+ *
+ * <p>The parked-child handshake, in order:
+ * <ol>
+ *   <li>check the host ({@link JailHost}: tools, privileges), create the cgroup with its limits;
+ *   <li>posix_spawn the {@code /bin/sh} stub with the hardened spawn (only chosen descriptors, empty
+ *       signal mask, default dispositions; see {@link ExecChain} for its script and descriptors),
+ *       from the {@link SpawnThread} when a parent-death signal is asked for;
+ *   <li>register it with the monitor loop at once (it reaps the stub whatever happens next);
+ *   <li>wait for the stub's "ready" byte, then, while the child cannot be reaped
+ *       ({@link Registration#whileUnreaped}, so a reused pid is never touched), set its rlimits
+ *       with prlimit(2) and move it into the cgroup;
+ *   <li>write the pid file (pid and start time, which the exec chain keeps);
+ *   <li>write the go byte: the stub execs setpriv / bwrap / the target, all inside the limits.
+ * </ol>
+ * Any failure after the spawn SIGKILLs the stub (it never got "go"), waits until the loop has
+ * reaped it and its cleanup has removed the cgroup, then throws: no descriptor, pipe, zombie,
+ * cgroup directory or pid file is left. The caller's {@code Request} descriptors are only
+ * borrowed.
+ *
+ * <p>Exec failures of the target happen after "go", in setpriv, bwrap or the stub, and show as
+ * exit code 126 (not executable) or 127 (not found) with the tool's message on the child's
+ * stderr; without bwrap the target is checked for existence and execute permission beforehand.
+ */
+public final class JailLauncher {
+    private JailLauncher() {}
+
+    /** Steps after which tests inject failures. */
+    enum Step { SPAWNED, READY, LIMITED, PID_FILE }
+
+    /** Test hook: throws at a step to exercise the cleanup paths. */
+    @FunctionalInterface
+    interface Faults {
+        void at(Step step) throws IOException;
+    }
+
+    static volatile Faults faults = step -> { };
+
+    /** Our own stdin, for a target that inherits it (never closed: the Fd only names number 0). */
+    private static final Fd OUR_STDIN = Fd.adopt(0, "this process's stdin");
+
+    private static final long ABANDON_WAIT_SECONDS = 30;
+
+    /**
+     * Spawns {@code request} jailed by {@code spec}.
+     *
+     * @param request what to run; its path is the target, its descriptors are the target's (not
+     *     closed here), its environment is filtered by the spec's allowlist
+     * @param loop the monitor loop that reaps the child
+     * @param listener told of the exit after cleanup (may be null)
+     * @throws io.procwarden.JailUnavailableException the host cannot honour the spec
+     * @throws SpawnFailure posix_spawn of the stub failed
+     * @throws IOException any other step failed (message names the step, path or errno)
+     */
+    public static JailedChild spawn(JailSpec spec, PosixSpawner.Request request, MonitorLoop loop, ExitListener listener)
+            throws IOException, SpawnFailure {
+        JailHost.Tools tools = JailHost.resolve(spec);
+        if (!spec.usesBubblewrap()) checkTarget(request.path());
+        Map<String, String> ours = System.getenv();
+        List<String> env = ExecChain.environment(request.env(), spec.environmentAllowlist().orElse(null), ours);
+
+        int highest = 2;
+        for (int n : request.childFds().keySet()) highest = Math.max(highest, n);
+        int savedStdin = highest + 1;
+        int ready = highest + 2;
+
+        Cgroup cgroup = spec.usesCgroup() ? Cgroups.create(CgroupLimits.of(spec)) : null;
+        List<Fd> ownFds = new ArrayList<>();
+        JailedChild child = null;
+        int unregisteredPid = 0;
+        try {
+            Fd[] go = pipe(ownFds);
+            Fd[] readyPipe = pipe(ownFds);
+            Map<Integer, Fd> fds = new HashMap<>(request.childFds());
+            Fd stdin = request.childFds().get(0);
+            if (stdin == null) stdin = dupOurStdin(ownFds);
+            if (stdin != null) fds.put(savedStdin, stdin);
+            fds.put(0, go[0]);
+            fds.put(ready, readyPipe[1]);
+            String script = ExecChain.stubScript(stdin != null ? savedStdin : -1, ready,
+                    spec.limits().get(JailSpec.Resource.NOFILE), !ExecChain.hasPwd(env, ours), spec.umask().isPresent() ? spec.umask().getAsInt() : null);
+            List<String> argv = ExecChain.stubArgv(script, spec, tools, request.path(), request.argv().subList(1, request.argv().size()));
+            PosixSpawner.Request stub = new PosixSpawner.Request(JailHost.SHELL.toString(), argv, env, request.cwd(), fds,
+                    request.newSession(), request.newProcessGroup());
+
+            PosixSpawner.Started started;
+            try {
+                boolean pinned = spec.parentDeathSignal().isPresent() || spec.isDieWithParent();
+                started = pinned ? SpawnThread.spawn(stub) : PosixSpawner.spawn(stub);
+            } catch (SpawnFailure f) {
+                unregisteredPid = f.startedPid();
+                throw f;
+            }
+            // Our copies of the child's ends must go now: EOF on "ready" must mean the stub died.
+            go[0].close();
+            readyPipe[1].close();
+
+            child = new JailedChild(started.pid(), cgroup, spec.pidFile().orElse(null),
+                    ExecChain.describe(tools, request.path()), listener);
+            unregisteredPid = started.pid();
+            child.registered(loop.registerChild(started.pid(), started.pidfd(), child.listener()));
+            unregisteredPid = 0;
+            faults.at(Step.SPAWNED);
+
+            awaitReady(readyPipe[0], started.pid());
+            faults.at(Step.READY);
+            applyWhileUnreaped(child, spec, cgroup);
+            faults.at(Step.LIMITED);
+            if (spec.pidFile().isPresent()) child.pidFileWritten(writePidFile(spec.pidFile().get(), started.pid()));
+            faults.at(Step.PID_FILE);
+            sendGo(go[1], started.pid());
+            return child;
+        } catch (IOException | SpawnFailure | RuntimeException | Error e) {
+            abandon(e, child, unregisteredPid, cgroup);
+            throw e;
+        } finally {
+            for (Fd fd : ownFds) fd.close();
+        }
+    }
+
+    private static void checkTarget(String path) throws SyscallException {
+        Path p = Path.of(path);
+        if (!Files.exists(p)) throw Errno.exception("jailed target execve(\"" + path + "\")", Errno.ENOENT);
+        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+            throw Errno.exception("jailed target execve(\"" + path + "\")", Errno.EACCES);
+        }
+    }
+
+    private static Fd[] pipe(List<Fd> owned) throws SyscallException {
+        Fd[] p = Unistd.pipe();
+        owned.add(p[0]);
+        owned.add(p[1]);
+        return p;
+    }
+
+    /** A close-on-exec copy of our fd 0, or null when it is closed (then the target's is too). */
+    private static Fd dupOurStdin(List<Fd> owned) throws SyscallException {
+        try {
+            Fd d = Unistd.dupCloexecAbove(OUR_STDIN, 3);
+            owned.add(d);
+            return d;
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.EBADF) return null;
+            throw e;
+        }
+    }
+
+    private static void awaitReady(Fd readEnd, int pid) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment b = arena.allocate(1);
+            if (Unistd.read(readEnd, b, 1) != 1) {
+                throw new IOException("jail stub (pid " + pid + ") exited before it was ready; see the child's stderr");
+            }
+        }
+    }
+
+    /** rlimits and cgroup placement, under the registration's lock so the pid cannot be reaped (and reused) meanwhile. */
+    private static void applyWhileUnreaped(JailedChild child, JailSpec spec, Cgroup cgroup) throws IOException {
+        IOException[] failure = new IOException[1];
+        boolean alive = child.registration().whileUnreaped(pid -> {
+            try {
+                for (Map.Entry<JailSpec.Resource, JailSpec.Limit> e : spec.limits().entrySet()) {
+                    long soft = ExecChain.rlim(e.getValue().soft());
+                    long hard = ExecChain.rlim(e.getValue().hard());
+                    if (e.getKey() == JailSpec.Resource.NOFILE) {
+                        // the stub lowers a NOFILE below the floor itself (see ExecChain)
+                        soft = ExecChain.parentNofile(soft);
+                        hard = ExecChain.parentNofile(hard);
+                    }
+                    Prlimit.set(pid, ExecChain.resource(e.getKey()), soft, hard);
+                }
+                if (cgroup != null) cgroup.attach(pid);
+            } catch (IOException e) {
+                failure[0] = e;
+            }
+            return true;
+        });
+        if (failure[0] != null) throw failure[0];
+        if (!alive) throw new IOException("jail stub (pid " + child.pid() + ") ended before its limits were set");
+    }
+
+    private static String writePidFile(Path file, int pid) throws IOException {
+        ProcessIdentity id = ProcessIdentity.of(pid)
+                .orElseThrow(() -> new IOException("jail stub (pid " + pid + ") vanished before its pid file was written"));
+        String line = id.toPidFileLine();
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp-" + Unistd.getpid() + "-" + pid);
+        try {
+            Files.writeString(tmp, line + "\n", StandardCharsets.US_ASCII);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw new IOException("cannot write pid file " + file + ": " + CgroupFiles.reason(e), e);
+        }
+        return line;
+    }
+
+    private static void sendGo(Fd writeEnd, int pid) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment b = arena.allocate(1);
+            b.set(ValueLayout.JAVA_BYTE, 0, (byte) '\n');
+            if (Unistd.write(writeEnd, b, 1) != 1) throw new IOException("jail stub (pid " + pid + "): go byte not written");
+        } catch (SyscallException e) {
+            throw new IOException("jail stub (pid " + pid + ") could not be told to go: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Cleans up after a failure: kill the stub that never got "go", let the loop reap it (its
+     * listener then removes the cgroup and pid file), or do it all here if it was never
+     * registered. Failures of the cleanup are added to {@code primary}.
+     */
+    private static void abandon(Throwable primary, JailedChild child, int unregisteredPid, Cgroup cgroup) {
+        try {
+            if (child != null && child.registration() != null) {
+                child.registration().signal(9);
+                child.onExit().get(ABANDON_WAIT_SECONDS, TimeUnit.SECONDS);
+                return; // the child's listener removed the cgroup
+            }
+            if (unregisteredPid > 0) {
+                Signals.kill(unregisteredPid, 9);
+                Wait.wait4(unregisteredPid, 0);
+            }
+            if (cgroup != null) cgroup.destroy();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            primary.addSuppressed(e);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.procwarden.internal.jail;
+
+import io.procwarden.ExitStatus;
+import io.procwarden.ProcessIdentity;
+import io.procwarden.ResourceUsage;
+import io.procwarden.Signal;
+import io.procwarden.SyscallException;
+import io.procwarden.internal.monitor.ExitListener;
+import io.procwarden.internal.monitor.Registration;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A child started by {@link JailLauncher}: registered with a monitor loop (which reaps it), and
+ * owner of its cgroup and pid file. When the child ends, what it left in its cgroup is killed,
+ * the cgroup removed and the pid file deleted; only then is the exit reported (to the listener
+ * given at spawn and to {@link #onExit()}), so that "exited" means "nothing of it runs".
+ *
+ * <p>Thread-safe. Signals go through the registration, so a reaped (and perhaps reused) pid is
+ * never signalled.
+ */
+public final class JailedChild {
+    private static final System.Logger LOG = System.getLogger(JailedChild.class.getName());
+
+    /**
+     * How a jailed child ended.
+     *
+     * @param status the exit status of the child we spawned (the stub that became the target; with
+     *     bwrap, bwrap, which exits with the target's code, or 128+N for a target killed by signal N)
+     * @param usage its resource usage (reaped by us), or null
+     * @param oomKills processes the OOM killer killed in its cgroup; -1 without a memory cgroup
+     * @param teardownFailure why the cgroup or pid file could not be cleaned up, or null
+     */
+    public record Outcome(ExitStatus status, ResourceUsage usage, long oomKills, IOException teardownFailure) {}
+
+    private final int pid;
+    private final Cgroup cgroup;
+    private final Path pidFile;
+    private final String chain;
+    private final ExitListener downstream;
+    private final CompletableFuture<Outcome> exit = new CompletableFuture<>();
+    private volatile Registration registration;
+    private volatile String pidFileLine;
+
+    JailedChild(int pid, Cgroup cgroup, Path pidFile, String chain, ExitListener downstream) {
+        this.pid = pid;
+        this.cgroup = cgroup;
+        this.pidFile = pidFile;
+        this.chain = chain;
+        this.downstream = downstream;
+    }
+
+    /** The pid of the child we spawned (the stub, which execs the chain and the target in place). */
+    public int pid() {
+        return pid;
+    }
+
+    /** The monitor registration (reaps the child; {@link Registration#whileUnreaped} for safe signalling). */
+    public Registration registration() {
+        return registration;
+    }
+
+    /** The child's cgroup, if the spec asked for one. */
+    public Optional<Cgroup> cgroup() {
+        return Optional.ofNullable(cgroup);
+    }
+
+    /** The exec chain, e.g. {@code "sh stub -> /usr/bin/setpriv -> /bin/cat"}. */
+    public String chain() {
+        return chain;
+    }
+
+    /** The identity written to the pid file, if there is one. */
+    public Optional<ProcessIdentity> pidFileIdentity() {
+        return Optional.ofNullable(pidFileLine).map(ProcessIdentity::parse);
+    }
+
+    /** Completes once the child has been reaped and its cgroup and pid file cleaned up. */
+    public CompletableFuture<Outcome> onExit() {
+        return exit;
+    }
+
+    /**
+     * Sends {@code signal} to the child through its registration (the pidfd, or the pid while
+     * unreaped), so a recycled pid is never hit.
+     *
+     * @return false if it had already ended
+     */
+    public boolean signal(Signal signal) throws SyscallException {
+        return registration.signal(signal.number());
+    }
+
+    /**
+     * Kills the child and everything in its cgroup now (SIGKILL); the cleanup then follows its
+     * exit as usual. Without a cgroup only the child itself is killed.
+     */
+    public void destroy() throws IOException {
+        IOException failure = null;
+        if (cgroup != null) {
+            try {
+                cgroup.killAll();
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        signal(Signal.KILL);
+        if (failure != null) throw failure;
+    }
+
+    void registered(Registration r) {
+        this.registration = r;
+    }
+
+    void pidFileWritten(String line) {
+        this.pidFileLine = line;
+    }
+
+    /** The listener given to the monitor loop; runs on the loop thread, so cleanup moves off it. */
+    ExitListener listener() {
+        return new ExitListener() {
+            @Override
+            public void onExit(ExitStatus status, ResourceUsage usage) {
+                if (cgroup == null && pidFile == null) {
+                    finish(status, usage, -1, null);
+                } else {
+                    Thread.ofVirtual().name("procwarden-jail-teardown-" + pid).start(() -> teardown(status, usage));
+                }
+            }
+
+            @Override
+            public void onFailure(Throwable error) {
+                Thread.ofVirtual().name("procwarden-jail-teardown-" + pid).start(() -> {
+                    teardown(null, null);
+                    exit.completeExceptionally(error);
+                    if (downstream != null) downstream.onFailure(error);
+                });
+            }
+        };
+    }
+
+    private void teardown(ExitStatus status, ResourceUsage usage) {
+        IOException failure = null;
+        long oom = -1;
+        if (cgroup != null) {
+            oom = cgroup.oomKills();
+            try {
+                cgroup.destroy();
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        try {
+            deletePidFile();
+        } catch (IOException e) {
+            if (failure == null) failure = e;
+            else failure.addSuppressed(e);
+        }
+        if (failure != null) {
+            LOG.log(System.Logger.Level.WARNING, "cleanup after jailed child " + pid + " failed", failure);
+        }
+        if (status != null) finish(status, usage, oom, failure);
+    }
+
+    private void finish(ExitStatus status, ResourceUsage usage, long oom, IOException failure) {
+        exit.complete(new Outcome(status, usage, oom, failure));
+        if (downstream != null) downstream.onExit(status, usage);
+    }
+
+    /** Deletes the pid file if it still names this child (a restarted supervisor may have rewritten it). */
+    private void deletePidFile() throws IOException {
+        String line = pidFileLine;
+        if (pidFile == null || line == null) return;
+        try {
+            if (Files.readString(pidFile, StandardCharsets.US_ASCII).trim().equals(line)) Files.delete(pidFile);
+        } catch (NoSuchFileException e) {
+            // already gone
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JailedChild[pid " + pid + ", " + chain + (cgroup != null ? ", " + cgroup.describe() : "") + "]";
+    }
+}
