@@ -86,7 +86,7 @@ final class Cli {
         }
     }
 
-    /** Runs {@code command} with {@code args} to completion. */
+    /** Runs any command (see {@link #start(List, Map, Path)}) to completion. */
     static Result run(List<String> command) {
         try (Running cli = start(command, Map.of(), null)) {
             return cli.finish();
