@@ -78,7 +78,9 @@ class MonitorLoadTest {
             assertThat(statuses.values()).containsOnly(new ExitStatus.Signaled(Signal.KILL, false));
             assertThat(monitor.watchedCount()).isZero();
         }
-        assertThat(pids).allSatisfy(pid -> assertThat(Children.state(pid)).as("zombie %d", pid).isEqualTo('?'));
+        // Not "every pid is gone": on a busy machine other processes reuse them at once. What must
+        // hold is that none of ours is left a zombie.
+        assertThat(Children.zombiesOfThisJvm()).as("zombies among our children").doesNotContainAnyElementsOf(pids);
     }
 
     @ParameterizedTest
