@@ -3,8 +3,11 @@
  * posix_spawn a batch of `sleep 600`, open a pidfd for each, then one at a time:
  * take the time, kill(pid, SIGKILL), poll() the pidfd until readable, take the time,
  * reap with waitid(P_PIDFD). No thread hand-off: the killing thread is the one woken.
+ * With --pids, the same for processes that are NOT our children (their parent reaps them):
+ * pidfd_open each given pid, then kill and poll one at a time.
  *
  *   exitnotice SLEEP_PATH BATCH
+ *   exitnotice --pids PID...
  *
  * Prints one latency in ns per line. Every call is checked; any failure exits with status 2.
  * Needs Linux 5.4 (pidfd_open, waitid(P_PIDFD)). Compiled by the benchmark harness (gcc -O2).
@@ -51,9 +54,53 @@ static long long now_ns(void) {
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Non-children: kill each, poll its pidfd until readable; their parent reaps them. */
+static int nonChildren(int argc, char **argv) {
+    long n = argc - 2;
+    pids = calloc((size_t)n, sizeof(pid_t));
+    int *pidfds = calloc((size_t)n, sizeof(int));
+    long long *lat = calloc((size_t)n, sizeof(long long));
+    if (pids == NULL || pidfds == NULL || lat == NULL) die("calloc", ENOMEM);
+    for (long i = 0; i < n; i++) {
+        char *end;
+        errno = 0;
+        long pid = strtol(argv[i + 2], &end, 10);
+        if (errno != 0 || *end != '\0' || pid <= 0) {
+            fprintf(stderr, "exitnotice: bad PID: %s\n", argv[i + 2]);
+            exit(2);
+        }
+        long fd = syscall(SYS_pidfd_open, (pid_t)pid, 0);
+        if (fd < 0) die("pidfd_open", errno);
+        pids[i] = (pid_t)pid;
+        pidfds[i] = (int)fd;
+        started = i + 1;
+    }
+    for (long i = 0; i < n; i++) {
+        struct pollfd p = {.fd = pidfds[i], .events = POLLIN};
+        long long t0 = now_ns();
+        if (kill(pids[i], SIGKILL) != 0) die("kill", errno);
+        int r;
+        do {
+            r = poll(&p, 1, -1);
+        } while (r < 0 && errno == EINTR);
+        if (r != 1) die("poll", r < 0 ? errno : EIO);
+        lat[i] = now_ns() - t0;
+        pids[i] = 0; /* dead; its parent may reap it at any moment: never signal this number again */
+        if (close(pidfds[i]) != 0) die("close", errno);
+    }
+    for (long i = 0; i < n; i++) {
+        if (printf("%lld\n", lat[i]) < 0) die("printf", errno);
+    }
+    if (fflush(stdout) != 0) die("fflush", errno);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "--pids") == 0) {
+        return nonChildren(argc, argv);
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: exitnotice SLEEP_PATH BATCH\n");
+        fprintf(stderr, "usage: exitnotice SLEEP_PATH BATCH | exitnotice --pids PID...\n");
         return 2;
     }
     char *end;

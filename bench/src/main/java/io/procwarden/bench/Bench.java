@@ -1,9 +1,7 @@
 package io.procwarden.bench;
 
-import io.procwarden.BenchAccess;
 import io.procwarden.MonitorBackend;
 import io.procwarden.ProcessMonitor;
-import io.procwarden.internal.monitor.MonitorLoop;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -45,7 +43,7 @@ public final class Bench {
         List<Report.Section> sections = new ArrayList<>();
         String warmup;
         try (ProcessMonitor monitor = ProcessMonitor.create(MonitorBackend.PIDFD)) {
-            warmup = warmUp(cfg, BenchAccess.loop(monitor));
+            warmup = warmUp(cfg, monitor);
             for (String id : cfg.only()) {
                 long t0 = System.nanoTime();
                 String load0 = Machine.proc("/proc/loadavg").split(" ")[0];
@@ -94,11 +92,11 @@ public final class Bench {
     }
 
     /** Spawn + wait, procwarden and JDK interleaved in chunks, so C2 has compiled both paths. */
-    private static String warmUp(Config cfg, MonitorLoop loop) throws Exception {
+    private static String warmUp(Config cfg, ProcessMonitor monitor) throws Exception {
         int n = cfg.pick(2000, 200);
         long t0 = System.nanoTime();
         for (int done = 0; done < n; done += 100) {
-            for (int i = 0; i < 100; i++) SpawnLoop.procwarden(loop);
+            for (int i = 0; i < 100; i++) SpawnLoop.procwarden(monitor, false);
             for (int i = 0; i < 100; i++) SpawnLoop.jdk(false);
             log("warm-up: " + (done + 100) + "/" + n);
         }

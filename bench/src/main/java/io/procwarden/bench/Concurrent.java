@@ -1,13 +1,13 @@
 package io.procwarden.bench;
 
-import io.procwarden.BenchAccess;
 import io.procwarden.ExitStatus;
 import io.procwarden.MonitorBackend;
 import io.procwarden.ProcessMonitor;
 import io.procwarden.Signal;
-import io.procwarden.internal.monitor.MonitorLoop;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -26,10 +26,35 @@ public final class Concurrent {
 
     private static final String RESULT = "RESULT ";
 
+    /** The contenders, by the name passed to a fresh JVM. */
+    enum Who {
+        JDK("jdk", "JDK"),
+        PROCWARDEN("procwarden", "procwarden"),
+        NUPROCESS("nuprocess", "NuProcess");
+
+        final String id;
+        final String label;
+
+        Who(String id, String label) {
+            this.id = id;
+            this.label = label;
+        }
+
+        static Who of(String id) {
+            for (Who w : values()) if (w.id.equals(id)) return w;
+            throw new IllegalArgumentException("unknown contender " + id);
+        }
+    }
+
     /** One run of one contender at one N. */
     record Run(int n, double spawnMs, Census before, Census during, double allExitsMs, String failure) {
-        int watchers(boolean procwarden) {
-            return procwarden ? during.monitorThreads() - before.monitorThreads() : during.busyReapers();
+        /** Threads that wait for processes on behalf of this contender while N are watched. */
+        int watchers(Who who) {
+            return switch (who) {
+                case PROCWARDEN -> during.monitorThreads() - before.monitorThreads();
+                case JDK -> during.busyReapers();
+                case NUPROCESS -> during.nuProcessThreads();
+            };
         }
 
         double heapPerProcess() {
@@ -46,45 +71,56 @@ public final class Concurrent {
         }
 
         private static String census(Census c) {
-            return c.threads() + " " + c.heapUsed() + " " + c.rssKiB() + " " + c.monitorThreads() + " " + c.busyReapers();
+            return c.threads() + " " + c.heapUsed() + " " + c.rssKiB() + " " + c.monitorThreads() + " " + c.busyReapers()
+                    + " " + c.nuProcessThreads();
         }
 
         static Run decode(String line) {
-            String[] f = line.split(" ", 14);
+            String[] f = line.split(" ", 16);
             Census b = new Census(Integer.parseInt(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]),
-                    Integer.parseInt(f[6]), Integer.parseInt(f[7]));
-            Census d = new Census(Integer.parseInt(f[8]), Long.parseLong(f[9]), Long.parseLong(f[10]),
-                    Integer.parseInt(f[11]), Integer.parseInt(f[12]));
+                    Integer.parseInt(f[6]), Integer.parseInt(f[7]), Integer.parseInt(f[8]));
+            Census d = new Census(Integer.parseInt(f[9]), Long.parseLong(f[10]), Long.parseLong(f[11]),
+                    Integer.parseInt(f[12]), Integer.parseInt(f[13]), Integer.parseInt(f[14]));
             return new Run(Integer.parseInt(f[0]), Double.parseDouble(f[1]), b, d, Double.parseDouble(f[2]),
-                    f[13].equals("-") ? null : f[13]);
+                    f[15].equals("-") ? null : f[15]);
         }
     }
 
     /**
      * Runs one contender at one N in this (fresh) JVM and prints the result on one line:
-     * {@code Concurrent procwarden|jdk N}. Warms up first with 200 spawn + wait of /bin/true.
+     * {@code Concurrent procwarden|jdk|nuprocess N}. Warms up first with 200 spawn + wait of
+     * /bin/true by the same contender.
      */
     public static void main(String[] args) throws Exception {
-        boolean pw = args[0].equals("procwarden");
+        Who who = Who.of(args[0]);
         int n = Integer.parseInt(args[1]);
         BenchNative.raiseNofileSoftLimit(Long.MAX_VALUE);
-        if (pw) {
-            try (ProcessMonitor warm = ProcessMonitor.create(MonitorBackend.PIDFD)) {
-                for (int i = 0; i < 200; i++) SpawnLoop.procwarden(BenchAccess.loop(warm));
+        Run r = switch (who) {
+            case PROCWARDEN -> {
+                try (ProcessMonitor warm = ProcessMonitor.create(MonitorBackend.PIDFD)) {
+                    for (int i = 0; i < 200; i++) SpawnLoop.procwarden(warm, false);
+                }
+                yield procwarden(n);
             }
-        } else {
-            for (int i = 0; i < 200; i++) SpawnLoop.jdk(false);
-        }
-        Run r = pw ? procwarden(n) : jdk(n);
+            case JDK -> {
+                for (int i = 0; i < 200; i++) SpawnLoop.jdk(false);
+                yield jdk(n);
+            }
+            case NUPROCESS -> {
+                for (int i = 0; i < 200; i++) NuProcessPeer.spawnAndWait(Procs.TRUE);
+                yield nuProcess(n);
+            }
+        };
         System.out.println(RESULT + r.encode());
+        System.exit(0); // NuProcess's event threads are not daemons until they linger out
     }
 
     /** Runs {@link #main} in a fresh JVM with this JVM's options and returns its result. */
-    static Run fresh(String who, int n) throws Exception {
+    static Run fresh(Who who, int n) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
         cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Concurrent.class.getName(), who, Integer.toString(n)));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Concurrent.class.getName(), who.id, Integer.toString(n)));
         Process p = Procs.jdk(cmd.toArray(String[]::new)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         p.getOutputStream().close();
         Run result = null;
@@ -108,12 +144,11 @@ public final class Concurrent {
     static Run procwarden(int n) throws Exception {
         Census before = Census.take();
         ProcessMonitor m = ProcessMonitor.create(MonitorBackend.PIDFD);
-        MonitorLoop loop = BenchAccess.loop(m);
         List<Procs.Child> kids = new ArrayList<>(n);
         String failure = null;
         long t0 = System.nanoTime();
         try {
-            for (int i = 0; i < n; i++) kids.add(Procs.sleeper(loop));
+            for (int i = 0; i < n; i++) kids.add(Procs.sleeper(m));
         } catch (RuntimeException e) {
             failure = "spawn #" + (kids.size() + 1) + " failed: " + e.getMessage();
         }
@@ -173,54 +208,97 @@ public final class Concurrent {
                 : new Run(n, spawnMs, before, before, Double.NaN, failure);
     }
 
+    static Run nuProcess(int n) throws Exception {
+        Census before = Census.take();
+        List<NuProcessPeer.Child> kids = new ArrayList<>(n);
+        String failure = null;
+        long t0 = System.nanoTime();
+        try {
+            for (int i = 0; i < n; i++) kids.add(NuProcessPeer.start(List.of(Procs.SLEEP, "600"), Procs.TAG_NAME, Procs.TAG));
+        } catch (RuntimeException e) {
+            failure = "start #" + (kids.size() + 1) + " failed: " + e.getMessage();
+        }
+        double spawnMs = (System.nanoTime() - t0) / 1e6;
+        Census during = null;
+        double exitsMs;
+        try {
+            if (failure == null) during = Census.take();
+        } finally {
+            long tk = System.nanoTime();
+            for (NuProcessPeer.Child c : kids) Procs.kill9(c.pid());
+            for (NuProcessPeer.Child c : kids) {
+                int code = c.exit().get(120, TimeUnit.SECONDS);
+                if (code != 9) throw new IllegalStateException("NuProcess child " + c.pid() + " exit code " + code);
+            }
+            exitsMs = (System.nanoTime() - tk) / 1e6;
+        }
+        return failure == null ? new Run(n, spawnMs, before, during, exitsMs, null)
+                : new Run(n, spawnMs, before, before, Double.NaN, failure);
+    }
+
     static Report.Section run(Config cfg) throws Exception {
         int[] ns = cfg.quick() ? new int[] {10, 100} : new int[] {10, 100, 1000, 10_000};
+        long nofile = BenchNative.raiseNofileSoftLimit(Long.MAX_VALUE);
         Report.Section s = new Report.Section("concurrent", "Threads, heap and spawn time with N processes watched");
         s.method.append("N `sleep 600` children started one after another and watched, all alive at once; then all are ")
                 .append("killed with SIGKILL and we wait until every exit has been seen. procwarden: one new `ProcessMonitor` ")
-                .append("(created inside the measurement, so its thread counts), internal `PosixSpawner` + `registerChild`. ")
-                .append("JDK: `ProcessBuilder(\"sleep\", \"600\").inheritIO().start()` + `onExit()` each (inheritIO because ")
-                .append("default pipes cost 3 fds per child: 10,000 children would need 30,000 fds, above this machine's ")
-                .append("limit of 20,000; procwarden's children inherit stdio too). Threads: `ThreadMXBean.getThreadCount()`; ")
-                .append("watcher threads: procwarden monitor threads added / the JDK's busy `process reaper (pid N)` threads. ")
+                .append("(created inside the measurement, so its thread counts), `ProcessSpec.spawn(monitor)` + `onExit()` ")
+                .append("each. JDK: `ProcessBuilder(\"sleep\", \"600\").inheritIO().start()` + `onExit()` each (inheritIO ")
+                .append("because default pipes cost 3 fds per child: 10,000 children would need 30,000 fds, above this ")
+                .append(String.format("machine's limit of %,d; procwarden's children inherit stdio too). NuProcess ", nofile))
+                .append(NuProcessPeer.VERSION).append(": `NuProcessBuilder(sleep, \"600\").start()` with a handler whose ")
+                .append("`onExit` completes a future (it always makes three pipes, so N is bounded by the descriptor ")
+                .append("limit). Threads: `ThreadMXBean.getThreadCount()`; watcher threads: procwarden monitor threads added / ")
+                .append("the JDK's busy `process reaper (pid N)` threads / NuProcess's `NuProcessQueue-N` event threads. ")
                 .append("Heap: used heap after two `System.gc()` calls, during minus before, per process; RSS likewise ")
                 .append("(includes thread stacks). Every run is a fresh JVM with the same options, warmed up with 200 ")
                 .append("spawn + wait of `/bin/true` by its contender (the JDK keeps idle reaper threads for 60 s, which ")
                 .append("would distort the next run in the same JVM). Each line is the median of several runs (N <= 100: 3, ")
-                .append("N >= 1,000: 1), JDK and procwarden alternating. Time guard: a run whose spawn phase, extrapolated ")
+                .append("N >= 1,000: 1), the contenders alternating. Time guard: a run whose spawn phase, extrapolated ")
                 .append(String.format("from the same contender's per-spawn time at the previous N, would exceed %d s is skipped ", TIME_GUARD_S))
                 .append("and says so (`--no-time-guard` runs it anyway), to keep the suite near 10 minutes on a loaded machine.");
         Report.Table t = new Report.Table(null, "N", "contender", "spawn phase (ms)", "per spawn (ms)", "threads before",
                 "threads during", "watcher threads", "heap / process (bytes)", "RSS / process (KiB)", "all exits seen (ms)");
-        List<String> failures = new ArrayList<>();
-        double[] pwSpawn = new double[ns.length], jdkSpawn = new double[ns.length];
-        double[] pwThreads = new double[ns.length], jdkThreads = new double[ns.length];
-        double[] pwHeap = new double[ns.length];
+        List<String> notes = new ArrayList<>();
+        Map<Who, double[]> spawn = new EnumMap<>(Who.class);
+        Map<Who, double[]> watchers = new EnumMap<>(Who.class);
+        Map<Who, double[]> heap = new EnumMap<>(Who.class);
+        Map<Who, Double> perSpawn = new EnumMap<>(Who.class);
+        for (Who w : Who.values()) {
+            spawn.put(w, new double[ns.length]);
+            watchers.put(w, new double[ns.length]);
+            heap.put(w, new double[ns.length]);
+            perSpawn.put(w, Double.NaN);
+        }
         boolean oneThread = true;
-        double pwPerSpawn = Double.NaN;
-        double jdkPerSpawn = Double.NaN;
         for (int k = 0; k < ns.length; k++) {
             int n = ns[k];
             int reps = cfg.quick() ? 2 : n <= 100 ? 3 : 1;
-            boolean runJdk = guard(cfg, "JDK", n, jdkPerSpawn, failures);
-            boolean runPw = guard(cfg, "procwarden", n, pwPerSpawn, failures);
-            List<Run> pw = new ArrayList<>();
-            List<Run> jd = new ArrayList<>();
+            Map<Who, Boolean> go = new EnumMap<>(Who.class);
+            for (Who w : Who.values()) go.put(w, guard(cfg, w.label, n, perSpawn.get(w), notes));
+            if (go.get(Who.NUPROCESS) && 3L * n + 1024 > nofile) {
+                go.put(Who.NUPROCESS, false);
+                notes.add(String.format("NuProcess at N = %,d not run: its three pipes per child need %,d descriptors, above "
+                        + "this machine's limit of %,d.", n, 3L * n, nofile));
+            }
+            Map<Who, List<Run>> runs = new EnumMap<>(Who.class);
+            for (Who w : Who.values()) runs.put(w, new ArrayList<>());
             for (int r = 0; r < reps; r++) {
-                if (runJdk) {
-                    Bench.log("concurrent: N=" + n + " run " + (r + 1) + "/" + reps + " JDK");
-                    jd.add(fresh("jdk", n));
-                }
-                if (runPw) {
-                    Bench.log("concurrent: N=" + n + " run " + (r + 1) + "/" + reps + " procwarden");
-                    pw.add(fresh("procwarden", n));
+                for (Who w : Who.values()) {
+                    if (!go.get(w)) continue;
+                    Bench.log("concurrent: N=" + n + " run " + (r + 1) + "/" + reps + " " + w.label);
+                    runs.get(w).add(fresh(w, n));
                 }
             }
-            Row p = Row.of(pw, true, failures, "procwarden");
-            Row j = Row.of(jd, false, failures, "JDK");
-            if (!Double.isNaN(p.spawnMs)) pwPerSpawn = p.spawnMs / n;
-            if (!Double.isNaN(j.spawnMs)) jdkPerSpawn = j.spawnMs / n;
-            for (Row row : List.of(j, p)) {
+            for (Who w : Who.values()) {
+                Row row = Row.of(runs.get(w), w, notes);
+                if (!Double.isNaN(row.spawnMs)) perSpawn.put(w, row.spawnMs / n);
+                spawn.get(w)[k] = row.spawnMs;
+                watchers.get(w)[k] = Double.isNaN(row.spawnMs) ? Double.NaN : row.watchers;
+                heap.get(w)[k] = row.heapPerProcess;
+                if (w == Who.PROCWARDEN && go.get(w)) {
+                    oneThread &= row.watchers == 1 && row.threadsDuring - row.threadsBefore <= 1;
+                }
                 if (Double.isNaN(row.spawnMs)) {
                     t.row(String.format("%,d", n), row.name, "-", "-", "-", "-", "-", "-", "-", "-");
                     continue;
@@ -229,24 +307,23 @@ public final class Concurrent {
                         row.threadsBefore, row.threadsDuring, row.watchers, Stats.num(row.heapPerProcess),
                         Stats.num(row.rssPerProcess), Stats.num(row.allExitsMs));
             }
-            pwSpawn[k] = p.spawnMs;
-            jdkSpawn[k] = j.spawnMs;
-            pwThreads[k] = Double.isNaN(p.spawnMs) ? Double.NaN : p.watchers;
-            jdkThreads[k] = Double.isNaN(j.spawnMs) ? Double.NaN : j.watchers;
-            pwHeap[k] = p.heapPerProcess;
-            if (runPw) oneThread &= p.watchers == 1 && p.threadsDuring - p.threadsBefore <= 1;
         }
         s.tables.add(t);
         double[] x = new double[ns.length];
         for (int k = 0; k < ns.length; k++) x[k] = ns[k];
         Svg.lines(cfg.out().resolve("bench-concurrent-threads.svg"), "Threads that watch N processes", "N (log)",
-                "threads (log)", List.of(new Svg.Series("procwarden monitor", Svg.PROCWARDEN, x, pwThreads),
-                        new Svg.Series("JDK busy reapers", Svg.JDK, x, jdkThreads)), true, true);
+                "threads (log)", List.of(new Svg.Series("procwarden monitor", Svg.PROCWARDEN, x, watchers.get(Who.PROCWARDEN)),
+                        new Svg.Series("JDK busy reapers", Svg.JDK, x, watchers.get(Who.JDK)),
+                        new Svg.Series("NuProcess event threads", Svg.NUPROCESS, x, watchers.get(Who.NUPROCESS))), true, true);
         Svg.lines(cfg.out().resolve("bench-concurrent-spawn.svg"), "Spawn phase: time to start N children (ms)", "N (log)",
-                "milliseconds (log)", List.of(new Svg.Series("procwarden", Svg.PROCWARDEN, x, pwSpawn),
-                        new Svg.Series("JDK ProcessBuilder", Svg.JDK, x, jdkSpawn)), true, true);
+                "milliseconds (log)", List.of(new Svg.Series("procwarden", Svg.PROCWARDEN, x, spawn.get(Who.PROCWARDEN)),
+                        new Svg.Series("JDK ProcessBuilder", Svg.JDK, x, spawn.get(Who.JDK)),
+                        new Svg.Series("NuProcess", Svg.NUPROCESS, x, spawn.get(Who.NUPROCESS))), true, true);
         s.charts.add("bench-concurrent-threads.svg");
         s.charts.add("bench-concurrent-spawn.svg");
+        double[] pwSpawn = spawn.get(Who.PROCWARDEN);
+        double[] jdkSpawn = spawn.get(Who.JDK);
+        double[] pwHeap = heap.get(Who.PROCWARDEN);
         int last = ns.length - 1;
         while (last > 0 && (Double.isNaN(pwSpawn[last]) || Double.isNaN(jdkSpawn[last]))) last--;
         s.verdict("threads added by procwarden: 1 (its monitor) at every N", oneThread ? "1 at every N" : "see table", oneThread);
@@ -258,10 +335,10 @@ public final class Concurrent {
         s.verdict(String.format("procwarden heap per watched process < 1 KiB (N >= %,d)", from), Stats.num(maxHeap) + " bytes",
                 maxHeap < 1024);
         s.reading.append(String.format("At N = %,d the JDK has %,.0f threads waiting for processes, procwarden %.0f. ", ns[last],
-                        jdkThreads[last], pwThreads[last]))
+                        watchers.get(Who.JDK)[last], watchers.get(Who.PROCWARDEN)[last]))
                 .append("The JDK parks one `process reaper` thread in a blocking waitpid per child (RSS per process shows ")
                 .append("their stacks); procwarden's one loop thread waits for all of them in epoll_wait, and what it keeps ")
-                .append("per process is a registration, a pidfd and a future. ")
+                .append("per process is a registration, a pidfd, the `ChildProcess` and its future. ")
                 .append(String.format("Spawn phase at N = %,d: procwarden %s ms, JDK %s ms (%s). ", ns[last],
                         Stats.num(pwSpawn[last]), Stats.num(jdkSpawn[last]), Stats.speed(pwSpawn[last], jdkSpawn[last])))
                 .append(String.format("Per spawn, from N = %,d to N = %,d: procwarden %.2f -> %.2f ms, JDK %.2f -> %.2f ms. ",
@@ -270,15 +347,24 @@ public final class Concurrent {
                 .append("Part of procwarden's growth with N is structural: every watched child holds a pidfd, and ")
                 .append("posix_spawn copies the whole descriptor table into each new child (the sequential comparison ")
                 .append("measures that cost for 10,000 descriptors); the JDK with `inheritIO()` holds no descriptor per ")
-                .append("child, but pays two execs and a thread start for each. The rest of the variation, especially at ")
-                .append("small N, is warm-up and the machine's load, which rises while thousands of processes start and ")
-                .append("die (see the note below).");
+                .append("child, but pays two execs and a thread start for each. ");
+        double[] nuSpawn = spawn.get(Who.NUPROCESS);
+        int nuTop = ns.length - 1;
+        while (nuTop > 0 && Double.isNaN(nuSpawn[nuTop])) nuTop--;
+        if (!Double.isNaN(nuSpawn[nuTop])) {
+            s.reading.append(String.format("NuProcess at N = %,d: %.0f event threads, spawn phase %s ms (%.2f ms per spawn), "
+                            + "%s bytes of heap per process; it holds three pipe descriptors per child, which caps N below "
+                            + "a third of the descriptor limit. ", ns[nuTop], watchers.get(Who.NUPROCESS)[nuTop],
+                    Stats.num(nuSpawn[nuTop]), nuSpawn[nuTop] / ns[nuTop], Stats.num(heap.get(Who.NUPROCESS)[nuTop])));
+        }
+        s.reading.append("The rest of the variation, especially at small N, is warm-up and the machine's load, which rises ")
+                .append("while thousands of processes start and die (see the note below).");
         if (top > last) {
             s.reading.append(String.format(" procwarden alone at N = %,d: spawn phase %s ms (%.2f ms per spawn), %.0f monitor "
                     + "thread, %s bytes of heap per process.", ns[top], Stats.num(pwSpawn[top]), pwSpawn[top] / ns[top],
-                    pwThreads[top], Stats.num(pwHeap[top])));
+                    watchers.get(Who.PROCWARDEN)[top], Stats.num(pwHeap[top])));
         }
-        s.notes.addAll(failures);
+        s.notes.addAll(notes);
         return s;
     }
 
@@ -298,7 +384,8 @@ public final class Concurrent {
     /** The medians of one contender's runs at one N. */
     private record Row(String name, double spawnMs, long threadsBefore, long threadsDuring, long watchers,
             double heapPerProcess, double rssPerProcess, double allExitsMs) {
-        static Row of(List<Run> runs, boolean procwarden, List<String> failures, String name) {
+        static Row of(List<Run> runs, Who who, List<String> failures) {
+            String name = who.label;
             List<Run> ok = new ArrayList<>();
             for (Run r : runs) {
                 if (r.failure() != null) failures.add(name + " at N=" + r.n() + ": " + r.failure());
@@ -309,7 +396,7 @@ public final class Concurrent {
                         Double.NaN, Double.NaN);
             }
             return new Row(name, med(ok, Run::spawnMs), Math.round(med(ok, r -> r.before().threads())),
-                    Math.round(med(ok, r -> r.during().threads())), Math.round(med(ok, r -> r.watchers(procwarden))),
+                    Math.round(med(ok, r -> r.during().threads())), Math.round(med(ok, r -> r.watchers(who))),
                     med(ok, Run::heapPerProcess), med(ok, Run::rssKiBPerProcess), med(ok, Run::allExitsMs));
         }
 

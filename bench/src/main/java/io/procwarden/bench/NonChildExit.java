@@ -81,15 +81,27 @@ final class NonChildExit {
         return done.get() - t0;
     }
 
-    /** A round: one shell with {@code pw + jdk} sleeps; procwarden samples first, then the JDK's. */
-    private static void round(ProcessMonitor monitor, int pw, int jdk, List<Long> pwOut, List<Long> jdkOut) throws Exception {
-        Herd h = Herd.start(pw + jdk);
+    /**
+     * A round: one shell with {@code pw + jdk + c} sleeps; procwarden samples first, then the
+     * JDK's, then the C program's (the same kind of non-child, the same shell reaping them).
+     */
+    private static void round(ProcessMonitor monitor, int pw, int jdk, Path c, int cn, List<Long> pwOut, List<Long> jdkOut,
+            List<Long> cOut) throws Exception {
+        int total = pw + jdk + (c == null ? 0 : cn);
+        Herd h = Herd.start(total);
         int i = 0;
         try {
             for (; i < pw; i++) pwOut.add(sample(monitor, h.pids().get(i)));
             for (; i < pw + jdk; i++) jdkOut.add(sample(null, h.pids().get(i)));
+            if (c != null) {
+                List<String> args = new ArrayList<>();
+                args.add("--pids");
+                for (int k = i; k < total; k++) args.add(Integer.toString(h.pids().get(k)));
+                i = total; // the C program kills them all, or fails and kills what it opened
+                for (String line : CTools.run(c, args.toArray(String[]::new))) cOut.add(Long.parseLong(line));
+            }
         } finally {
-            for (int k = i + 1; k < h.pids().size(); k++) Procs.kill9(h.pids().get(k));
+            for (int k = i + 1; k < total; k++) Procs.kill9(h.pids().get(k));
             h.awaitShell();
         }
     }
@@ -97,17 +109,14 @@ final class NonChildExit {
     static Report.Section run(Config cfg, ProcessMonitor monitor) throws Exception {
         int rounds = cfg.pick(20, 3);
         int pwPerRound = 10;
-        Bench.log("non-child exit: warm-up");
-        round(monitor, cfg.pick(50, 10), 1, new ArrayList<>(), new ArrayList<>());
         Path c = CTools.binary(cfg, "exitnotice");
+        Bench.log("non-child exit: warm-up");
+        round(monitor, cfg.pick(50, 10), 1, c, 10, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         List<Long> pw = new ArrayList<>();
         List<Long> jdk = new ArrayList<>();
         List<Long> cl = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            round(monitor, pwPerRound, 1, pw, jdk);
-            if (c != null) {
-                for (String line : CTools.run(c, Procs.SLEEP, Integer.toString(pwPerRound))) cl.add(Long.parseLong(line));
-            }
+            round(monitor, pwPerRound, 1, c, pwPerRound, pw, jdk, cl);
             Bench.log("non-child exit: round " + (r + 1) + "/" + rounds);
         }
         Stats p = Stats.ofNanos(Bench.toArray(pw));
@@ -120,9 +129,10 @@ final class NonChildExit {
                 .append("then killed with kill(2) SIGKILL; latency runs from just before kill(2) to the moment the future ")
                 .append("completes (a `whenComplete` stamp registered before the kill). ")
                 .append(String.format("%d rounds of %d procwarden samples then 1 JDK sample; ", rounds, pwPerRound))
-                .append("the JDK takes ~300 ms per sample, hence fewer samples. C floor (`bench/src/main/c/exitnotice.c`, ")
-                .append("one batch per round): own children killed while the same thread blocks in poll() on the pidfd; ")
-                .append("a pidfd turns readable at the same point (the zombie) for any process, so this is the kernel's share. ")
+                .append("the JDK takes ~300 ms per sample, hence fewer samples. C floor (`bench/src/main/c/exitnotice.c --pids`, ")
+                .append(String.format("%d per round): non-children of the same shell, each killed while the same thread ", pwPerRound))
+                .append("blocks in poll() on its pidfd: the kernel's and the scheduler's share (the killed process exits, ")
+                .append("its parent shell is woken to reap it, the poller is woken), with no second thread and no JVM. ")
                 .append("Unit: ms.");
         Report.Table t = new Report.Table(null, "contender", "samples", "median", "p99", "max", "median vs JDK")
                 .row("procwarden `ProcessMonitor.watch(pid)` (pidfd + epoll)", p.n(), Stats.ms(p.median()), Stats.ms(p.p99()),
@@ -130,7 +140,7 @@ final class NonChildExit {
                 .row("JDK `ProcessHandle.of(pid).get().onExit()`", j.n(), Stats.ms(j.median()), Stats.ms(j.p99()),
                         Stats.ms(j.max()), "1x");
         if (cs != null) {
-            t.row("C floor: kill, poll(pidfd) in the same thread (own children)", cs.n(), Stats.ms(cs.median()),
+            t.row("C floor: kill, poll(pidfd) in the same thread (same kind of non-child)", cs.n(), Stats.ms(cs.median()),
                     Stats.ms(cs.p99()), Stats.ms(cs.max()), Stats.speed(cs.median(), j.median()));
         } else {
             s.notes.add(CTools.whyNot("exitnotice"));

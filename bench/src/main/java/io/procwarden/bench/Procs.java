@@ -1,14 +1,13 @@
 package io.procwarden.bench;
 
+import io.procwarden.ChildProcess;
 import io.procwarden.ExitStatus;
-import io.procwarden.ResourceUsage;
+import io.procwarden.ProcessMonitor;
+import io.procwarden.ProcessSpec;
+import io.procwarden.SpawnException;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Signals;
-import io.procwarden.internal.monitor.ExitListener;
-import io.procwarden.internal.monitor.MonitorLoop;
 import io.procwarden.internal.monitor.ProcStat;
-import io.procwarden.internal.spawn.PosixSpawner;
-import io.procwarden.internal.spawn.SpawnFailure;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -34,20 +32,8 @@ final class Procs {
     static final String TAG = ProcessHandle.current().pid() + "-" + System.nanoTime();
     private static final int SELF = (int) ProcessHandle.current().pid();
 
-    /** Our environment plus the tag, as "NAME=value" entries for posix_spawn. */
-    static final List<String> TAGGED_ENV = taggedEnv();
-
     static final String SLEEP = which("sleep");
     static final String TRUE = "/bin/true";
-
-    private static List<String> taggedEnv() {
-        List<String> env = new ArrayList<>();
-        for (Map.Entry<String, String> e : System.getenv().entrySet()) {
-            if (!e.getKey().equals(TAG_NAME)) env.add(e.getKey() + "=" + e.getValue());
-        }
-        env.add(TAG_NAME + "=" + TAG);
-        return List.copyOf(env);
-    }
 
     /** The absolute path of a command found on PATH (what ProcessBuilder does for each start). */
     static String which(String command) {
@@ -58,46 +44,32 @@ final class Procs {
         throw new IllegalStateException(command + " not found on PATH");
     }
 
-    /** A child started by procwarden's spawner and registered with a monitor. */
-    record Child(int pid, CompletableFuture<ExitStatus> exit) {}
-
-    /**
-     * posix_spawn + pidfd, then registration with the loop, which reaps the child and completes
-     * the future (on the loop thread).
-     *
-     * @param env null to inherit ours (no tag: for children the caller always waits for)
-     */
-    static Child spawn(MonitorLoop loop, String path, List<String> argv, List<String> env) {
-        PosixSpawner.Started s;
-        try {
-            s = PosixSpawner.spawn(new PosixSpawner.Request(path, argv, env, null, Map.of(), false, false));
-        } catch (SpawnFailure e) {
-            throw new IllegalStateException("posix_spawn " + argv + " failed at " + e.step() + ": errno " + e.errno()
-                    + (e.startedPid() != 0 ? " (child " + e.startedPid() + " started)" : ""), e);
+    /** A child started through procwarden's public API, and its exit future. */
+    record Child(ChildProcess process, CompletableFuture<ExitStatus> exit) {
+        int pid() {
+            return (int) process.pid();
         }
-        CompletableFuture<ExitStatus> f = new CompletableFuture<>();
-        try {
-            loop.registerChild(s.pid(), s.pidfd(), new ExitListener() {
-                @Override
-                public void onExit(ExitStatus status, ResourceUsage usage) {
-                    f.complete(status);
-                }
-
-                @Override
-                public void onFailure(Throwable error) {
-                    f.completeExceptionally(error);
-                }
-            });
-        } catch (SyscallException e) {
-            kill9(s.pid());
-            throw new IllegalStateException("registerChild(" + s.pid() + ") failed: " + e.getMessage(), e);
-        }
-        return new Child(s.pid(), f);
     }
 
+    /**
+     * {@code spec.spawn(monitor)}: the public API a user calls (program lookup, stdio, posix_spawn,
+     * pidfd, registration); the monitor reaps the child and completes the future on its thread.
+     */
+    static Child spawn(ProcessMonitor monitor, ProcessSpec spec) {
+        try {
+            ChildProcess c = spec.spawn(monitor);
+            return new Child(c, c.onExit());
+        } catch (SpawnException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** {@code sleep 600} carrying the tag in its environment (the rest inherited). */
+    static final ProcessSpec SLEEPER = ProcessSpec.of(which("sleep"), "600").env(TAG_NAME, TAG);
+
     /** A tagged {@code sleep 600} child of procwarden. */
-    static Child sleeper(MonitorLoop loop) {
-        return spawn(loop, SLEEP, List.of("sleep", "600"), TAGGED_ENV);
+    static Child sleeper(ProcessMonitor monitor) {
+        return spawn(monitor, SLEEPER);
     }
 
     /** A ProcessBuilder carrying the tag in its environment. */

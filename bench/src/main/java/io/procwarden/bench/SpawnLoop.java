@@ -1,19 +1,19 @@
 package io.procwarden.bench;
 
-import io.procwarden.BenchAccess;
+import io.procwarden.ChildProcess;
 import io.procwarden.ExitStatus;
 import io.procwarden.ProcessMonitor;
+import io.procwarden.ProcessSpec;
+import io.procwarden.Redirect;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Unistd;
-import io.procwarden.internal.monitor.MonitorLoop;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Sequential spawn + wait of {@code /bin/true}: procwarden, {@code ProcessBuilder} (default
@@ -27,9 +27,11 @@ final class SpawnLoop {
     static final int EXTRA_FDS = 10_000;
 
     enum Who {
-        PROCWARDEN("procwarden (posix_spawn + pidfd + monitor)", Svg.PROCWARDEN),
-        JDK("JDK `ProcessBuilder.start().waitFor()`", Svg.JDK),
+        PROCWARDEN("procwarden `ProcessSpec.spawn(monitor).waitFor()` (stdio inherited: the default)", Svg.PROCWARDEN),
+        PROCWARDEN_PIPES("procwarden, three pipes (`Redirect.PIPE`)", Svg.PROCWARDEN_LIGHT),
+        JDK("JDK `ProcessBuilder.start().waitFor()` (three pipes: the default)", Svg.JDK),
         JDK_INHERIT("JDK, `inheritIO()` (no pipes)", Svg.OTHER2),
+        NUPROCESS("NuProcess 3.0.0 `start()` + `waitFor()` (three pipes, always)", Svg.NUPROCESS),
         C("C posix_spawn + waitpid (limit)", Svg.LIMIT),
         C_CLONE_FILES("C clone(CLONE_FILES) + close_range(UNSHARE) (experiment)", Svg.OTHER);
 
@@ -56,11 +58,15 @@ final class SpawnLoop {
         }
     }
 
-    static long procwarden(MonitorLoop loop) throws Exception {
+    private static final ProcessSpec TRUE = ProcessSpec.of(Procs.TRUE);
+    private static final ProcessSpec TRUE_PIPES = TRUE.stdin(Redirect.PIPE).stdout(Redirect.PIPE).stderr(Redirect.PIPE);
+
+    static long procwarden(ProcessMonitor monitor, boolean pipes) throws Exception {
         long t0 = System.nanoTime();
-        Procs.Child c = Procs.spawn(loop, Procs.TRUE, List.of("true"), null);
-        ExitStatus st = c.exit().get(30, TimeUnit.SECONDS);
+        ChildProcess c = (pipes ? TRUE_PIPES : TRUE).spawn(monitor);
+        ExitStatus st = c.waitFor();
         long t = System.nanoTime() - t0;
+        c.close(); // our pipe ends, as the JDK rows close their streams
         if (!st.isSuccess()) throw new IllegalStateException("/bin/true: " + st);
         return t;
     }
@@ -78,18 +84,20 @@ final class SpawnLoop {
     }
 
     /** One timed block of a Java contender: a few untimed iterations, then {@code n} timed. */
-    private static void block(Who who, MonitorLoop loop, int n, Samples out) throws Exception {
-        for (int i = 0; i < 20; i++) one(who, loop);
+    private static void block(Who who, ProcessMonitor monitor, int n, Samples out) throws Exception {
+        for (int i = 0; i < 20; i++) one(who, monitor);
         long start = System.nanoTime();
-        for (int i = 0; i < n; i++) out.latencies.add(one(who, loop));
+        for (int i = 0; i < n; i++) out.latencies.add(one(who, monitor));
         out.rates.add(n / ((System.nanoTime() - start) / 1e9));
     }
 
-    private static long one(Who who, MonitorLoop loop) throws Exception {
+    private static long one(Who who, ProcessMonitor monitor) throws Exception {
         return switch (who) {
-            case PROCWARDEN -> procwarden(loop);
+            case PROCWARDEN -> procwarden(monitor, false);
+            case PROCWARDEN_PIPES -> procwarden(monitor, true);
             case JDK -> jdk(false);
             case JDK_INHERIT -> jdk(true);
+            case NUPROCESS -> NuProcessPeer.spawnAndWait(Procs.TRUE);
             case C, C_CLONE_FILES -> throw new IllegalArgumentException("C runs in its own process");
         };
     }
@@ -121,7 +129,6 @@ final class SpawnLoop {
     }
 
     static Report.Section run(Config cfg, ProcessMonitor monitor) throws Exception {
-        MonitorLoop loop = BenchAccess.loop(monitor);
         List<String> notes = new ArrayList<>();
         Path c = CTools.binary(cfg, "spawnloop");
         if (c == null) notes.add(CTools.whyNot("spawnloop"));
@@ -140,7 +147,7 @@ final class SpawnLoop {
                         if (w == Who.C || w == Who.C_CLONE_FILES) {
                             if (c != null) cBlock(c, n, modes[mi], w == Who.C_CLONE_FILES, results.get(mi).get(w));
                         } else {
-                            block(w, loop, n, results.get(mi).get(w));
+                            block(w, monitor, n, results.get(mi).get(w));
                         }
                     }
                 } finally {
@@ -156,12 +163,15 @@ final class SpawnLoop {
     private static Report.Section report(Config cfg, int rounds, int n, int[] modes, List<Map<Who, Samples>> res,
             boolean haveC, List<String> notes) throws IOException {
         Report.Section s = new Report.Section("spawn", "Sequential spawn + wait of /bin/true");
-        s.method.append("One process at a time: start `/bin/true`, wait for its exit status, repeat. procwarden: internal ")
-                .append("`PosixSpawner` (posix_spawn with close_range of every inherited fd, empty signal mask, default ")
-                .append("dispositions) + pidfd + `registerChild`, waiting on the future the monitor thread completes. ")
-                .append("JDK: `new ProcessBuilder(\"/bin/true\").start().waitFor()` (default: three pipes), and the same ")
-                .append("with `inheritIO()`. C: `posix_spawn` + `waitpid` compiled with `gcc -O2` at run time ")
-                .append("(`bench/src/main/c/spawnloop.c`). ").append(String.format(
+        s.method.append("One process at a time: start `/bin/true`, wait for its exit status, repeat. procwarden: the public ")
+                .append("API, `ProcessSpec.of(\"/bin/true\").spawn(monitor).waitFor()` (posix_spawn with close_range of every ")
+                .append("inherited fd, empty signal mask, default dispositions; pidfd; registration with the monitor, whose ")
+                .append("thread reaps the child and completes the future the caller waits on), with stdio inherited (its ")
+                .append("default) and with three pipes. JDK: `new ProcessBuilder(\"/bin/true\").start().waitFor()` (default: ")
+                .append("three pipes), and the same with `inheritIO()`. NuProcess ").append(NuProcessPeer.VERSION)
+                .append(" (the newest release; it runs on this JDK): `new NuProcessBuilder(\"/bin/true\").start()` with an empty ")
+                .append("handler, then `waitFor(0, SECONDS)`, default settings (it always makes three pipes). C: `posix_spawn` + ")
+                .append("`waitpid` compiled with `gcc -O2` at run time (`bench/src/main/c/spawnloop.c`). ").append(String.format(
                         "%d rounds; each round runs every contender for %d timed iterations (after 20 untimed; the C ", rounds, n))
                 .append("program does 50 untimed in its own process), first with no extra descriptors, then with ")
                 .append(String.format("%,d extra descriptors on /dev/null (O_CLOEXEC) open in the parent (the C program ", EXTRA_FDS))
@@ -170,7 +180,6 @@ final class SpawnLoop {
                 .append("the child, so the kernel never copies the parent's descriptor table (glibc's posix_spawn copies it; ")
                 .append("Java cannot do this without native code). Rate: median over rounds of iterations per second of wall time; ")
                 .append("latency percentiles over all timed iterations. Unit: ms.");
-        Stats cNone = haveC ? res.get(0).get(Who.C).stats() : null;
         List<Svg.Bar> bars = new ArrayList<>();
         for (int mi = 0; mi < modes.length; mi++) {
             Map<Who, Samples> m = res.get(mi);
@@ -212,13 +221,27 @@ final class SpawnLoop {
         double fdRatio = pw1.stats().median() / pw0.stats().median();
         s.verdict("with 10,000 open fds, spawn time within 10% of none (median latency)", Stats.ratio(fdRatio), fdRatio <= 1.10);
         double vsJdk1 = pw1.rate() / res.get(1).get(Who.JDK).rate();
+        Map<Who, Samples> m0 = res.get(0);
         s.reading.append(String.format("procwarden runs %s spawns/s: %s the JDK's rate and %s the C loop's",
                         Stats.num(pw0.rate()), Stats.ratio(vsJdk), haveC ? Stats.ratio(vsC) : "(no C)"))
                 .append(String.format(" (with 10,000 open descriptors: %s the JDK's). ", Stats.ratio(vsJdk1)))
+                .append(String.format("Like for like: with three pipes procwarden runs %s the JDK's default, and with stdio "
+                                + "inherited %s the JDK's `inheritIO()`. ",
+                        Stats.ratio(m0.get(Who.PROCWARDEN_PIPES).rate() / m0.get(Who.JDK).rate()),
+                        Stats.ratio(pw0.rate() / m0.get(Who.JDK_INHERIT).rate())))
                 .append("The JDK's default launch posix_spawns jspawnhelper, which walks /proc/self/fd marking every ")
                 .append("descriptor close-on-exec and then execs the target: two execs per start, plus three pipes ")
                 .append("and their streams by default. procwarden does one posix_spawn whose child calls close_range ")
-                .append("and execs. What separates procwarden from C is the Java side (argv, environment and file ")
+                .append("and execs. ")
+                .append(String.format("NuProcess runs %s spawns/s (median %s ms per spawn + wait): ",
+                        Stats.num(m0.get(Who.NUPROCESS).rate()), Stats.ms(m0.get(Who.NUPROCESS).stats().median())))
+                .append("it launches through the JDK's own native code (libjava's `forkAndExec`, called through JNA in ")
+                .append("vfork mode: one exec, three pipes) and learns of an exit when the child's stdout and stderr pipes reach end-of-file; it then calls ")
+                .append("waitpid(WNOHANG), and a child that has closed its pipes but is not yet a zombie (the normal case: ")
+                .append("the kernel closes the descriptors before it marks the process exited) goes to a \"dead pool\" ")
+                .append("checked again when epoll_wait times out, 250 ms by default (`com.zaxxer.nuprocess.deadPoolPollMs`, ")
+                .append("at least 100). Its one-at-a-time latency is therefore set by that timer, not by the spawn. ")
+                .append("What separates procwarden from C is the Java side (argv, environment and file ")
                 .append("actions marshalled into native memory, pidfd_open, registration) and one thread hand-off: ")
                 .append("the monitor thread wakes from epoll_wait, reaps with waitid and completes the future, then the ")
                 .append("waiting thread wakes, where C's waitpid returns in the thread that spawned. On a busy machine ")
@@ -254,7 +277,9 @@ final class SpawnLoop {
     private static String shortName(Who w) {
         return switch (w) {
             case PROCWARDEN -> "procwarden";
+            case PROCWARDEN_PIPES -> "procwarden, pipes";
             case JDK -> "JDK ProcessBuilder";
+            case NUPROCESS -> "NuProcess";
             case JDK_INHERIT -> "JDK inheritIO";
             case C -> "C posix_spawn";
             case C_CLONE_FILES -> "C clone(CLONE_FILES)";

@@ -17,6 +17,8 @@ final class Svg {
     static final String LIMIT = "#6b6b6b";
     static final String OTHER = "#3b9a4b";
     static final String OTHER2 = "#e08a1e";
+    static final String PROCWARDEN_LIGHT = "#7fb2de";
+    static final String NUPROCESS = "#8a56b0";
 
     private static final int WIDTH = 820;
     private static final String FONT = "font-family=\"Helvetica,Arial,sans-serif\"";
