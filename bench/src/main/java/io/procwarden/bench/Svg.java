@@ -17,6 +17,8 @@ final class Svg {
     static final String LIMIT = "#6b6b6b";
     static final String OTHER = "#3b9a4b";
     static final String OTHER2 = "#e08a1e";
+    static final String OTHER3 = "#7b4fa0";
+    static final String OTHER4 = "#2a9d8f";
 
     private static final int WIDTH = 820;
     private static final String FONT = "font-family=\"Helvetica,Arial,sans-serif\"";
