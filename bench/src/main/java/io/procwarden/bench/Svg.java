@@ -19,6 +19,8 @@ final class Svg {
     static final String OTHER2 = "#e08a1e";
     static final String PROCWARDEN_LIGHT = "#7fb2de";
     static final String NUPROCESS = "#8a56b0";
+    static final String OTHER3 = "#a0522d";
+    static final String OTHER4 = "#2a9d8f";
 
     private static final int WIDTH = 820;
     private static final String FONT = "font-family=\"Helvetica,Arial,sans-serif\"";
