@@ -132,13 +132,16 @@ final class CgroupFiles {
 
     /**
      * Kills, then removes every directory in order ({@code tracked}, whose cgroup.procs names the
-     * stragglers, last). A directory with members fails with EBUSY: kill again and retry. Waiting
-     * polls with a short backoff: v1 gives no event when a cgroup empties, and killed processes
-     * leave it only when they have finished exiting.
+     * stragglers, last). A directory with members fails with EBUSY: kill again, wait for the
+     * killed members' exits by pidfd ({@link CgroupDrain}), retry.
+     *
+     * <p>One case has no event to wait for: a dying process drops out of cgroup.procs a moment
+     * before the kernel stops counting it (and v1 has no "populated" notification), or the
+     * kernel refuses pidfds. Only then does it retry after a short pause, doubling up to 1 ms.
      */
     static void killAndRemove(Path tracked, List<Path> dirs, IoAction killAll) throws IOException {
         long deadline = System.nanoTime() + EMPTY_TIMEOUT_NANOS;
-        long pause = 20_000;
+        long pause = 10_000;
         if (Files.isDirectory(tracked)) killAll.run(); // else removed already (by us earlier, or by someone else)
         for (Path dir : dirs) {
             while (true) {
@@ -148,13 +151,17 @@ final class CgroupFiles {
                 } catch (NoSuchFileException e) {
                     break;
                 } catch (IOException e) {
-                    List<Integer> left = Files.isDirectory(tracked) ? pids(tracked) : List.of();
+                    boolean listed = Files.isDirectory(tracked);
                     if (System.nanoTime() > deadline) {
-                        throw new IOException("cannot remove " + dir + ": " + reason(e) + "; processes still in it: " + left, e);
+                        throw new IOException("cannot remove " + dir + ": " + reason(e) + "; processes still in it: "
+                                + (listed ? pids(tracked) : List.of()), e);
                     }
-                    if (!left.isEmpty()) killAll.run();
-                    LockSupport.parkNanos(pause);
-                    pause = Math.min(pause * 2, 10_000_000);
+                    if (listed) killAll.run();
+                    if (!listed || !CgroupDrain.awaitMembersExit(tracked, deadline)) {
+                        // sleep-ok: no event exists for this moment (see above); bounded by the deadline.
+                        LockSupport.parkNanos(pause);
+                        pause = Math.min(pause * 2, 1_000_000);
+                    }
                 }
             }
         }
