@@ -1,6 +1,7 @@
 package io.procwarden;
 
 import io.procwarden.internal.monitor.ExitListener;
+import io.procwarden.internal.monitor.MonitorLoop;
 import io.procwarden.internal.monitor.Registration;
 import java.io.Closeable;
 import java.io.IOException;
@@ -36,6 +37,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ChildProcess implements AutoCloseable {
     private final ProcessSpec spec;
+    private final MonitorLoop monitor;
     private final Registration registration;
     private final Exit exit;
     private final OutputStream stdin;
@@ -43,9 +45,10 @@ public final class ChildProcess implements AutoCloseable {
     private final InputStream stderr;
     private final Process view;
 
-    ChildProcess(ProcessSpec spec, Registration registration, Exit exit, OutputStream stdin, InputStream stdout,
-            InputStream stderr) {
+    ChildProcess(ProcessSpec spec, MonitorLoop monitor, Registration registration, Exit exit, OutputStream stdin,
+            InputStream stdout, InputStream stderr) {
         this.spec = spec;
+        this.monitor = monitor;
         this.registration = registration;
         this.exit = exit;
         this.stdin = stdin;
@@ -82,9 +85,10 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * A new future of how the process ended, completed when the monitor has reaped it.
+     * A new future of how the process ended, completed when the process has been reaped.
      * Cancelling it never touches the process or other futures. It completes on the monitor
-     * thread: keep non-async dependent actions short and non-blocking. It fails with
+     * thread, or on a thread blocked in {@link #waitFor()} that reaped the process itself: keep
+     * non-async dependent actions short and non-blocking. It fails with
      * {@link IllegalStateException} if the monitor is closed before the process ends.
      */
     public CompletableFuture<ExitStatus> onExit() {
@@ -92,12 +96,16 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Waits until the process has ended.
+     * Waits until the process has ended. On a platform thread, with pidfds, the calling thread
+     * waits on the process's pidfd and reaps it itself, rather than waiting for the monitor
+     * thread to do it and wake it: one thread hand-off less per exit. Virtual threads wait for
+     * the monitor (they must not block their carrier thread).
      *
      * @throws InterruptedException if this thread is interrupted while waiting
      * @throws IllegalStateException if the monitor was closed before the process ended
      */
     public ExitStatus waitFor() throws InterruptedException {
+        monitor.awaitInCaller(registration, -1, exit.future);
         try {
             return exit.future.get();
         } catch (ExecutionException e) {
@@ -106,15 +114,18 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Waits at most {@code timeout} for the process to end.
+     * Waits at most {@code timeout} for the process to end, as {@link #waitFor()} does.
      *
      * @return how it ended, or empty if it still runs when the time is up
      * @throws InterruptedException if this thread is interrupted while waiting
      * @throws IllegalStateException if the monitor was closed before the process ended
      */
     public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
+        long limit = nanos(timeout);
+        long start = System.nanoTime();
+        monitor.awaitInCaller(registration, limit, exit.future);
         try {
-            return Optional.of(exit.future.get(nanos(timeout), TimeUnit.NANOSECONDS));
+            return Optional.of(exit.future.get(Math.max(0, limit - (System.nanoTime() - start)), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
             return Optional.empty();
         } catch (ExecutionException e) {

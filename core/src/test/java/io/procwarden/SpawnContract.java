@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -267,6 +268,123 @@ abstract class SpawnContract {
             assertThat(p.kill()).isTrue();
             // A wait longer than a long of nanoseconds means "forever", not an overflow.
             assertThat(p.waitFor(Duration.ofSeconds(Long.MAX_VALUE))).contains(new ExitStatus.Signaled(Signal.KILL, false));
+        }
+    }
+
+    @Test
+    void waitForOnAPlatformThreadReapsThereWithPidfds() throws Exception {
+        try (ChildProcess p = spawn(sh("exit 3"))) {
+            CompletableFuture<Thread> completedOn = p.onExit().thenApply(s -> Thread.currentThread());
+            assertThat(p.waitFor()).isEqualTo(new ExitStatus.Exited(3));
+            if (backend() == MonitorBackend.PIDFD) {
+                // Elsewhere the monitor thread completes it (and a thread in get() may run the
+                // dependent actions itself, so which thread ran them proves nothing there).
+                assertThat(completedOn.get(LONG.toSeconds(), TimeUnit.SECONDS)).as("the thread that completed the exit")
+                        .isSameAs(Thread.currentThread());
+            }
+            assertThat(p.resourceUsage()).isPresent();
+            assertThat(Children.state((int) p.pid())).as("reaped, no zombie").isEqualTo('?');
+        }
+    }
+
+    @Test
+    void waitForOnVirtualThreads() throws Exception {
+        // A virtual thread must not block its carrier in poll(2): it waits for the monitor.
+        try (ChildProcess p = spawn(sh("exit 4"))) {
+            CompletableFuture<ExitStatus> got = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    got.complete(p.waitFor());
+                } catch (Throwable t) {
+                    got.completeExceptionally(t);
+                }
+            });
+            assertThat(await(got)).isEqualTo(new ExitStatus.Exited(4));
+            assertThat(Children.state((int) p.pid())).as("reaped, no zombie").isEqualTo('?');
+        }
+    }
+
+    @Test
+    void waitForIsInterruptibleAndTheChildIsStillReaped() throws Exception {
+        try (ChildProcess p = spawn(sh("exec sleep 600"))) {
+            // Interrupted before the call: throws at once, flag cleared, as Object.wait() does.
+            Thread.currentThread().interrupt();
+            assertThatThrownBy(p::waitFor).isInstanceOf(InterruptedException.class);
+            assertThat(Thread.interrupted()).isFalse();
+            // Interrupted by another thread, before or during its wait.
+            CountDownLatch started = new CountDownLatch(1);
+            CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                started.countDown();
+                try {
+                    thrown.complete(new AssertionError("waitFor returned " + p.waitFor()));
+                } catch (Throwable t) {
+                    thrown.complete(t);
+                }
+            });
+            assertThat(started.await(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            waiter.interrupt();
+            assertThat(thrown.get(LONG.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+            assertThat(p.isAlive()).isTrue();
+            // The monitor watches it again: its exit is seen without anyone in waitFor.
+            p.kill();
+            assertThat(await(p.onExit())).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+            assertThat(Children.state((int) p.pid())).as("reaped, no zombie").isEqualTo('?');
+        }
+    }
+
+    @Test
+    void concurrentWaitersAllGetTheStatus() throws Exception {
+        try (ChildProcess p = spawn(sh("exec sleep 600"))) {
+            List<CompletableFuture<ExitStatus>> got = new ArrayList<>();
+            CountDownLatch started = new CountDownLatch(4);
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                CompletableFuture<ExitStatus> f = new CompletableFuture<>();
+                got.add(f);
+                threads.add(Thread.ofPlatform().start(() -> {
+                    started.countDown();
+                    try {
+                        f.complete(p.waitFor());
+                    } catch (Throwable t) {
+                        f.completeExceptionally(t);
+                    }
+                }));
+            }
+            assertThat(started.await(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            p.kill();
+            for (CompletableFuture<ExitStatus> f : got) {
+                assertThat(await(f)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+            }
+            for (Thread t : threads) t.join();
+        }
+    }
+
+    @Test
+    void closingTheMonitorEndsAWaitForAtOnce() throws Exception {
+        ProcessMonitor m = ProcessMonitor.create(backend());
+        ChildProcess p = sh("exec sleep 600").spawn(m);
+        int pid = (int) p.pid();
+        try {
+            CountDownLatch started = new CountDownLatch(1);
+            CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+            Thread.ofPlatform().start(() -> {
+                started.countDown();
+                try {
+                    thrown.complete(new AssertionError("waitFor returned " + p.waitFor()));
+                } catch (Throwable t) {
+                    thrown.complete(t);
+                }
+            });
+            assertThat(started.await(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            m.close();
+            // The child still runs (the shared monitor has it); the waiter is told, not left hanging.
+            assertThat(thrown.get(LONG.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class);
+            assertThat(Children.state(pid)).isIn('S', 'R');
+        } finally {
+            CompletableFuture<ExitStatus> gone = ProcessMonitor.shared().watch(pid);
+            Children.kill(pid, Signal.KILL.number()); // unreaped child of ours: its pid cannot be reused yet
+            gone.get(LONG.toSeconds(), TimeUnit.SECONDS);
         }
     }
 

@@ -8,7 +8,7 @@ import java.util.function.LongConsumer;
 /**
  * A way of learning that processes exited: pidfd + epoll, kqueue, or polling. The monitor
  * loop owns one and drives it from its single thread; only {@link #open}, {@link #adoptChild},
- * {@link #arm} and {@link #wakeup} are called from other threads.
+ * {@link #arm}, {@link #detachForCaller} and {@link #wakeup} are called from other threads.
  */
 interface ExitSource extends AutoCloseable {
 
@@ -49,6 +49,15 @@ interface ExitSource extends AutoCloseable {
      * Idempotent. Does not close the registration's pidfd: the loop does that, after this.
      */
     void disarm(Registration registration);
+
+    /**
+     * Any thread, under the loop lock: stops delivering readiness for a registration whose
+     * waiter will block on its pidfd itself ({@link CallerReap}); {@link #arm} undoes it. Returns
+     * false where the mechanism cannot hand a process to a caller (only pidfd + epoll can).
+     */
+    default boolean detachForCaller(Registration registration) throws SyscallException {
+        return false;
+    }
 
     /** Any thread: makes {@link #await} return soon. */
     void wakeup();

@@ -21,8 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Registration happens on the caller's thread (so EMFILE or EPERM reach the caller), under
  * {@link #lock}, which also makes watchers of the same pid share one registration. The loop
  * thread only waits on the {@link ExitSource}, collects outcomes (reaping our children),
- * releases registrations and calls listeners. Everything that releases a descriptor runs on the
- * loop thread, so a descriptor number is never closed while the loop may still use it.
+ * releases registrations and calls listeners. Descriptors are released on the loop thread, with
+ * one exception: a platform thread in {@code waitFor()} may take a child off the loop, wait on its
+ * pidfd and reap it itself ({@link #awaitInCaller}, {@link CallerReap}); it closes that pidfd,
+ * which {@link Fd}'s reference count makes safe against a loop still holding it.
  */
 public final class MonitorLoop implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MonitorLoop.class.getName());
@@ -265,9 +267,8 @@ public final class MonitorLoop implements AutoCloseable {
             r.finished = true;
             byPid.remove(r.pid, r);
         }
-        if (Thread.currentThread() == thread) {
-            retire(r);
-        } else {
+        boolean onLoop = Thread.currentThread() == thread;
+        if (!onLoop) {
             commands.add(() -> retire(r));
             source.wakeup();
         }
@@ -278,6 +279,8 @@ public final class MonitorLoop implements AutoCloseable {
                 notify(l, outcome, r);
             }
         }
+        // The listeners first: the epoll_ctl and close(2) of retiring are not theirs to wait for.
+        if (onLoop) retire(r);
     }
 
     private static void notify(ExitListener l, Wait.Reaped outcome, Registration r) {
@@ -295,6 +298,85 @@ public final class MonitorLoop implements AutoCloseable {
         } catch (Throwable t) {
             LOG.log(System.Logger.Level.WARNING, "exit listener threw on failure", t);
         }
+    }
+
+    /**
+     * Waits for a child in the calling thread, which reaps it if it gets there first
+     * ({@link CallerReap} says why). Returns once the child was reaped (here or by the loop),
+     * once {@code timeoutNanos} have passed (-1: no limit), or at once where this does not apply:
+     * a virtual thread (it must not block its carrier), the loop thread, a second concurrent
+     * caller, a backend without pidfds, a closing monitor. The caller then reads, or waits for,
+     * {@code completion} as usual: this is only a faster way to the same outcome.
+     *
+     * @param completion completed (by the listeners) when the registration ends, whoever ends it
+     * @throws InterruptedException if this thread is interrupted while it waits
+     */
+    public void awaitInCaller(Registration r, long timeoutNanos, java.util.concurrent.CompletableFuture<?> completion)
+            throws InterruptedException {
+        Thread me = Thread.currentThread();
+        if (timeoutNanos == 0 || me.isVirtual() || me == thread || !r.child || r.pidfd == null || completion.isDone()) return;
+        if (!r.callerWaiting.compareAndSet(false, true)) return;
+        try {
+            synchronized (lock) {
+                if (r.finished || closing || !source.detachForCaller(r)) return;
+            }
+            boolean reaped = false;
+            try (CallerReap wait = CallerReap.open()) {
+                completion.whenComplete((v, e) -> wait.wakeUp());
+                if (wait.awaitExit(r.pidfd, timeoutNanos)) {
+                    reaped = reapInCaller(r);
+                }
+            } finally {
+                if (!reaped) rearm(r);
+            }
+        } catch (java.io.IOException e) {
+            // EMFILE for the eventfd and the like: the loop still watches the child (re-armed
+            // above), so the caller's ordinary wait for the future is the fallback.
+            LOG.log(System.Logger.Level.DEBUG, "waiting in the caller failed; waiting for the monitor", e);
+        } finally {
+            r.callerWaiting.set(false);
+        }
+    }
+
+    /** After the pidfd turned readable: reaps (unless the loop did), and ends the registration here. */
+    private boolean reapInCaller(Registration r) {
+        Wait.Reaped outcome;
+        try {
+            outcome = source.collect(r);
+        } catch (SyscallException | RuntimeException e) {
+            finish(r, null, e); // as the loop would: the waiters learn why
+            return true;
+        }
+        if (outcome == null) return false; // the loop reaped it first and is finishing it
+        List<ExitListener> listeners;
+        synchronized (lock) {
+            listeners = new ArrayList<>(r.listeners);
+            r.listeners.clear();
+            r.finished = true;
+            byPid.remove(r.pid, r);
+            byKey.remove(r.key);
+        }
+        // Detached from epoll already; closing the pidfd is all that retire() would do.
+        r.disarmed = true;
+        r.pidfd.close();
+        for (ExitListener l : listeners) notify(l, outcome, r);
+        return true;
+    }
+
+    /** Gives a registration back to the loop after a caller stopped waiting on it itself. */
+    private void rearm(Registration r) {
+        Exception failure;
+        synchronized (lock) {
+            if (r.finished || closing) return; // ended meanwhile, or shutdown() deals with it
+            try {
+                source.arm(r); // level-triggered: an exit in the meantime is reported at once
+                return;
+            } catch (SyscallException | RuntimeException e) {
+                failure = e;
+            }
+        }
+        // Unwatched, it would never be reaped: tell its waiters why, as the loop does on failures.
+        finish(r, null, failure);
     }
 
     /** Receives a child that is still running when its loop closes, so that it is still reaped. */
@@ -350,7 +432,10 @@ public final class MonitorLoop implements AutoCloseable {
                 source.disarm(r);
                 // The successor reaps it from now on, without telling this registration: pid-mode
                 // signals through it (Registration.whileUnreaped) must stop before that can happen.
-                r.markReaped();
+                if (!r.markReaped()) {
+                    retire(r); // a caller reaped it meanwhile (awaitInCaller)
+                    continue;
+                }
                 try {
                     successor.adopt(r.pid, r.pidfd); // the pidfd now belongs to the successor
                 } catch (SyscallException | RuntimeException e) {

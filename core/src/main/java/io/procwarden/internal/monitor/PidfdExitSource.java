@@ -132,8 +132,20 @@ final class PidfdExitSource implements ExitSource {
     }
 
     @Override
+    public boolean detachForCaller(Registration r) throws SyscallException {
+        if (r.pidfd == null || !r.child) return false;
+        try {
+            Epoll.ctl(epoll, Epoll.EPOLL_CTL_DEL, r.pidfd, 0, 0);
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.ENOENT) throw e; // ENOENT: not armed now; nothing to stop
+        }
+        return true;
+    }
+
+    @Override
     public void disarm(Registration r) {
-        if (r.disarmed) return;
+        // Closed: a caller reaped it and released the pidfd (which ended its epoll entry).
+        if (r.disarmed || !r.pidfd.isOpen()) return;
         r.disarmed = true;
         // EPOLL_CTL_DEL before the pidfd is closed: a concurrent posix_spawn may briefly hold a
         // copy of it, which would keep the epoll registration alive and fire it again later.

@@ -27,8 +27,12 @@ public final class Registration {
     final List<ExitListener> listeners = new ArrayList<>(1);
     boolean finished;
 
+    /** Set by the loop thread when it disarms; by a caller that reaped the child itself ({@link CallerReap}). */
+    volatile boolean disarmed;
+    /** One caller at a time may wait on the pidfd itself ({@link CallerReap}). */
+    final java.util.concurrent.atomic.AtomicBoolean callerWaiting = new java.util.concurrent.atomic.AtomicBoolean();
+
     // Loop thread only.
-    boolean disarmed;
     /** The polling and kqueue backends find the outcome while checking; collect() hands it over. */
     Wait.Reaped outcome;
 
@@ -70,9 +74,13 @@ public final class Registration {
     /**
      * Marks the child as reaped by someone else (ECHILD), or handed to another monitor that will
      * reap it: its pid must not be used through this registration again.
+     *
+     * @return false if it was marked reaped already
      */
-    synchronized void markReaped() {
+    synchronized boolean markReaped() {
+        boolean was = reaped;
         reaped = true;
+        return !was;
     }
 
     /** Runs {@code action} only while the child is unreaped; returns false if it was reaped. */

@@ -1,0 +1,76 @@
+package io.procwarden.internal.ffi;
+
+import static io.procwarden.internal.ffi.Native.C_INT;
+import static io.procwarden.internal.ffi.Native.C_LONG;
+import static io.procwarden.internal.ffi.Native.C_POINTER;
+import static io.procwarden.internal.ffi.Native.C_SHORT;
+
+import io.procwarden.SyscallException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+
+/** Binding for {@code poll(2)} ({@code <poll.h>}), over two descriptors: all procwarden needs. */
+public final class Poll {
+    private Poll() {}
+
+    public static final short POLLIN = 0x001;
+
+    /** {@code struct pollfd { int fd; short events; short revents; }}: 8 bytes everywhere. */
+    static final StructLayout POLLFD = MemoryLayout.structLayout(
+            C_INT.withName("fd"), C_SHORT.withName("events"), C_SHORT.withName("revents"));
+
+    private static final long FD = POLLFD.byteOffset(MemoryLayout.PathElement.groupElement("fd"));
+    private static final long EVENTS = POLLFD.byteOffset(MemoryLayout.PathElement.groupElement("events"));
+    private static final long REVENTS = POLLFD.byteOffset(MemoryLayout.PathElement.groupElement("revents"));
+
+    // int poll(struct pollfd *fds, nfds_t nfds, int timeout);
+    private static final class PollH {
+        static final MethodHandle MH = Native.functionWithErrno("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
+    }
+
+    /** Which of the two descriptors {@link #awaitEither} found readable. */
+    public record Ready(boolean first, boolean second) {
+        public boolean any() {
+            return first || second;
+        }
+    }
+
+    /**
+     * Blocks until {@code first} or {@code second} is readable (or reports an error or hang-up),
+     * or {@code timeoutMillis} passes (-1: no limit). EINTR counts as nothing ready: the caller
+     * decides whether to wait again.
+     */
+    public static Ready awaitEither(Fd first, Fd second, int timeoutMillis) throws SyscallException {
+        int a = first.acquire();
+        try {
+            int b = second.acquire();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment fds = arena.allocate(POLLFD, 2);
+                fds.set(C_INT, FD, a);
+                fds.set(C_SHORT, EVENTS, POLLIN);
+                fds.set(C_INT, POLLFD.byteSize() + FD, b);
+                fds.set(C_SHORT, POLLFD.byteSize() + EVENTS, POLLIN);
+                MemorySegment st = Native.errnoState();
+                int r = (int) PollH.MH.invokeExact(st, fds, 2L, timeoutMillis);
+                if (r < 0) {
+                    int e = Native.errno(st);
+                    if (e == Errno.EINTR) return new Ready(false, false);
+                    throw Errno.exception("poll(" + first + ", " + second + ")", e);
+                }
+                return new Ready(fds.get(C_SHORT, REVENTS) != 0, fds.get(C_SHORT, POLLFD.byteSize() + REVENTS) != 0);
+            } finally {
+                second.release();
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        } finally {
+            first.release();
+        }
+    }
+}
