@@ -4,10 +4,14 @@
  * take the time, kill(pid, SIGKILL), poll() the pidfd until readable, take the time,
  * reap with waitid(P_PIDFD). No thread hand-off: the killing thread is the one woken.
  * With --pids, the same for processes that are NOT our children (their parent reaps them):
- * pidfd_open each given pid, then kill and poll one at a time.
+ * pidfd_open each given pid, then kill and poll one at a time. With --pids-watcher, the shape
+ * of a monitor: a second thread waits in epoll_wait on all the pidfds and takes the time when
+ * it wakes, while the main thread kills one process, then waits (on a semaphore) for the
+ * watcher before the next: the floor for any design with one watcher thread.
  *
  *   exitnotice SLEEP_PATH BATCH
  *   exitnotice --pids PID...
+ *   exitnotice --pids-watcher PID...
  *
  * Prints one latency in ns per line. Every call is checked; any failure exits with status 2.
  * Needs Linux 5.4 (pidfd_open, waitid(P_PIDFD)). Compiled by the benchmark harness (gcc -O2).
@@ -15,11 +19,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,6 +44,11 @@ extern char **environ;
 
 static pid_t *pids;
 static long started;
+static int *pidfds_w;
+
+static int pidfd_of(long i) {
+    return pidfds_w[i];
+}
 
 /* Reports the failure and kills every child still alive, so that no sleep outlives us. */
 static void die(const char *what, int err) {
@@ -95,12 +108,88 @@ static int nonChildren(int argc, char **argv) {
     return 0;
 }
 
+static long watched;
+static int epfd;
+static long long *stamp;
+static sem_t seen;
+
+/* The watcher thread: epoll_wait on every pidfd; stamps each exit as it wakes. */
+static void *watcher(void *unused) {
+    (void)unused;
+    for (long done = 0; done < watched;) {
+        struct epoll_event ev[16];
+        int r = epoll_wait(epfd, ev, 16, -1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) die("epoll_wait", errno);
+        long long t = now_ns();
+        for (int k = 0; k < r; k++) {
+            long i = (long)ev[k].data.u64;
+            stamp[i] = t;
+            if (epoll_ctl(epfd, EPOLL_CTL_DEL, pidfd_of(i), NULL) != 0) die("epoll_ctl(DEL)", errno);
+            done++;
+            if (sem_post(&seen) != 0) die("sem_post", errno);
+        }
+    }
+    return NULL;
+}
+
+/* Non-children, watched by a second thread (see the header). */
+static int nonChildrenWatched(int argc, char **argv) {
+    watched = argc - 2;
+    pids = calloc((size_t)watched, sizeof(pid_t));
+    pidfds_w = calloc((size_t)watched, sizeof(int));
+    stamp = calloc((size_t)watched, sizeof(long long));
+    long long *t0 = calloc((size_t)watched, sizeof(long long));
+    if (pids == NULL || pidfds_w == NULL || stamp == NULL || t0 == NULL) die("calloc", ENOMEM);
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0) die("epoll_create1", errno);
+    if (sem_init(&seen, 0, 0) != 0) die("sem_init", errno);
+    for (long i = 0; i < watched; i++) {
+        char *end;
+        errno = 0;
+        long pid = strtol(argv[i + 2], &end, 10);
+        if (errno != 0 || *end != '\0' || pid <= 0) {
+            fprintf(stderr, "exitnotice: bad PID: %s\n", argv[i + 2]);
+            exit(2);
+        }
+        long fd = syscall(SYS_pidfd_open, (pid_t)pid, 0);
+        if (fd < 0) die("pidfd_open", errno);
+        pids[i] = (pid_t)pid;
+        pidfds_w[i] = (int)fd;
+        started = i + 1;
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)i};
+        if (epoll_ctl(epfd, EPOLL_CTL_ADD, (int)fd, &ev) != 0) die("epoll_ctl(ADD)", errno);
+    }
+    pthread_t th;
+    int e = pthread_create(&th, NULL, watcher, NULL);
+    if (e != 0) die("pthread_create", e);
+    for (long i = 0; i < watched; i++) {
+        t0[i] = now_ns();
+        if (kill(pids[i], SIGKILL) != 0) die("kill", errno);
+        pids[i] = 0; /* its parent may reap it at any moment: never signal this number again */
+        while (sem_wait(&seen) != 0) {
+            if (errno != EINTR) die("sem_wait", errno);
+        }
+    }
+    e = pthread_join(th, NULL);
+    if (e != 0) die("pthread_join", e);
+    for (long i = 0; i < watched; i++) {
+        if (close(pidfds_w[i]) != 0) die("close", errno);
+        if (printf("%lld\n", stamp[i] - t0[i]) < 0) die("printf", errno);
+    }
+    if (fflush(stdout) != 0) die("fflush", errno);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "--pids") == 0) {
         return nonChildren(argc, argv);
     }
+    if (argc >= 3 && strcmp(argv[1], "--pids-watcher") == 0) {
+        return nonChildrenWatched(argc, argv);
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: exitnotice SLEEP_PATH BATCH | exitnotice --pids PID...\n");
+        fprintf(stderr, "usage: exitnotice SLEEP_PATH BATCH | exitnotice --pids PID... | exitnotice --pids-watcher PID...\n");
         return 2;
     }
     char *end;

@@ -35,7 +35,7 @@ final class CTools {
             Path src = cfg.csrc().resolve(name + ".c");
             Path out = cfg.target().resolve(name);
             Files.createDirectories(cfg.target());
-            Process p = new ProcessBuilder(gcc, "-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-o", out.toString(),
+            Process p = new ProcessBuilder(gcc, "-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-pthread", "-o", out.toString(),
                     src.toString()).redirectErrorStream(true).start();
             p.getOutputStream().close();
             String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

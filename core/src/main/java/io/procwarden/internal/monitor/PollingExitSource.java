@@ -110,6 +110,9 @@ final class PollingExitSource implements ExitSource {
 
     private void poll(LongConsumer ready) throws SyscallException {
         boolean scanChildren = !linux || reapPeekedChildren(ready);
+        if (!scanChildren && armed.size() == childrenByPid.size()) {
+            return; // only children, and the peek found none exited: nothing else to look at
+        }
         List<Registration> nonChildren = new ArrayList<>();
         for (Registration r : armed) {
             if (r.outcome != null) continue;
