@@ -82,8 +82,8 @@ final class NonChildExit {
     }
 
     /**
-     * A round: one shell with {@code pw + jdk + c} sleeps; procwarden samples first, then the
-     * JDK's, then the C program's (the same kind of non-child, the same shell reaping them).
+     * A round: one shell with {@code jdk + pw + 2 c} sleeps; the JDK's samples first, then
+     * procwarden's, then the C programs' (the same kind of non-child, the same shell reaping them).
      */
     private static void round(ProcessMonitor monitor, int pw, int jdk, Path c, int cn, List<Long> pwOut, List<Long> jdkOut,
             List<Long> cOut, List<Long> cWatcherOut) throws Exception {
@@ -91,8 +91,10 @@ final class NonChildExit {
         Herd h = Herd.start(total);
         int next = 0; // the first pid not yet handed to a killer (a sample, or a C program)
         try {
-            while (next < pw) pwOut.add(sample(monitor, h.pids().get(next++)));
-            while (next < pw + jdk) jdkOut.add(sample(null, h.pids().get(next++)));
+            // The JDK's sample first: its ~300 ms give the shell time to finish starting every sleep,
+            // so that neither procwarden nor C kills a process that is still being forked or exec'd.
+            while (next < jdk) jdkOut.add(sample(null, h.pids().get(next++)));
+            while (next < jdk + pw) pwOut.add(sample(monitor, h.pids().get(next++)));
             if (c != null) {
                 for (String mode : List.of("--pids", "--pids-watcher")) {
                     List<String> args = new ArrayList<>();
@@ -113,8 +115,15 @@ final class NonChildExit {
         int rounds = cfg.pick(20, 3);
         int pwPerRound = 10;
         Path c = CTools.binary(cfg, "exitnotice");
-        Bench.log("non-child exit: warm-up");
-        round(monitor, cfg.pick(50, 10), 1, c, 10, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        // The monitor thread's path for a non-child (epoll wake-up, collect, listeners) runs only
+        // here, so it gets its own warm-up, long enough for C2: herds of 250.
+        int warm = cfg.pick(2000, 50);
+        for (int done = 0; done < warm; done += 250) {
+            Bench.log("non-child exit: warm-up " + done + "/" + warm);
+            round(monitor, Math.min(250, warm - done), 0, null, 0, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
+                    new ArrayList<>());
+        }
+        round(monitor, 10, 1, c, 10, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         List<Long> pw = new ArrayList<>();
         List<Long> jdk = new ArrayList<>();
         List<Long> cl = new ArrayList<>();
@@ -133,7 +142,10 @@ final class NonChildExit {
                 .append("(`sh -c 'sleep 600 & echo $!; ...; wait'`, one shell per round, which reaps them). Each is watched, ")
                 .append("then killed with kill(2) SIGKILL; latency runs from just before kill(2) to the moment the future ")
                 .append("completes (a `whenComplete` stamp registered before the kill). ")
-                .append(String.format("%d rounds of %d procwarden samples then 1 JDK sample; ", rounds, pwPerRound))
+                .append(String.format("After %,d untimed watch + kill cycles (the monitor thread's path for a non-child runs "
+                        + "nowhere else, and C2 must have compiled it), %d rounds of 1 JDK sample (first: its ~300 ms let "
+                        + "the shell finish starting every sleep) then %d procwarden samples; ",
+                        warm, rounds, pwPerRound))
                 .append("the JDK takes ~300 ms per sample, hence fewer samples. C floor (`bench/src/main/c/exitnotice.c --pids`, ")
                 .append(String.format("%d per round): non-children of the same shell, each killed while the same thread ", pwPerRound))
                 .append("blocks in poll() on its pidfd: the kernel's and the scheduler's share (the killed process exits, ")
