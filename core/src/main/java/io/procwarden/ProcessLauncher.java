@@ -125,7 +125,8 @@ final class ProcessLauncher {
         } catch (IOException e) {
             throw failure(spec, 0, "jail: " + e.getMessage(), e);
         }
-        return new ChildProcess(spec, monitor.loop(), jailed.registration(), exit, stdio.stdin(), stdio.stdout(), stdio.stderr());
+        return new ChildProcess(spec, monitor.loop(), jailed.registration(), exit, stdio.stdin(), stdio.stdout(),
+                stdio.stderr());
     }
 
     private static Fd borrow(ProcessSpec spec, int parentFd, int childFd) throws SpawnException {
@@ -156,7 +157,8 @@ final class ProcessLauncher {
             throw failure(spec, errno, "started as pid " + started.pid() + " but could not be monitored (killed): "
                     + e.getMessage(), e);
         }
-        return new ChildProcess(spec, monitor.loop(), registration, exit, stdio.stdin(), stdio.stdout(), stdio.stderr());
+        return new ChildProcess(spec, monitor.loop(), registration, exit, stdio.stdin(), stdio.stdout(),
+                stdio.stderr());
     }
 
     /**

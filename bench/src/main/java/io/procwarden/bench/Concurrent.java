@@ -311,10 +311,17 @@ public final class Concurrent {
         s.tables.add(t);
         double[] x = new double[ns.length];
         for (int k = 0; k < ns.length; k++) x[k] = ns[k];
+        // procwarden is drawn last, on top; say so where NuProcess's line lies under it.
+        boolean hidden = true;
+        for (int k = 0; k < ns.length; k++) {
+            double nu = watchers.get(Who.NUPROCESS)[k];
+            if (!Double.isNaN(nu) && nu != watchers.get(Who.PROCWARDEN)[k]) hidden = false;
+        }
         Svg.lines(cfg.out().resolve("bench-concurrent-threads.svg"), "Threads that watch N processes", "N (log)",
-                "threads (log)", List.of(new Svg.Series("procwarden monitor", Svg.PROCWARDEN, x, watchers.get(Who.PROCWARDEN)),
-                        new Svg.Series("JDK busy reapers", Svg.JDK, x, watchers.get(Who.JDK)),
-                        new Svg.Series("NuProcess event threads", Svg.NUPROCESS, x, watchers.get(Who.NUPROCESS))), true, true);
+                "threads (log)", List.of(new Svg.Series("JDK busy reapers", Svg.JDK, x, watchers.get(Who.JDK)),
+                        new Svg.Series("NuProcess event threads" + (hidden ? " (under procwarden's line)" : ""),
+                                Svg.NUPROCESS, x, watchers.get(Who.NUPROCESS)),
+                        new Svg.Series("procwarden monitor", Svg.PROCWARDEN, x, watchers.get(Who.PROCWARDEN))), true, true);
         Svg.lines(cfg.out().resolve("bench-concurrent-spawn.svg"), "Spawn phase: time to start N children (ms)", "N (log)",
                 "milliseconds (log)", List.of(new Svg.Series("procwarden", Svg.PROCWARDEN, x, spawn.get(Who.PROCWARDEN)),
                         new Svg.Series("JDK ProcessBuilder", Svg.JDK, x, spawn.get(Who.JDK)),

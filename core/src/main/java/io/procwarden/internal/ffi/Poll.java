@@ -29,15 +29,12 @@ public final class Poll {
 
     // int poll(struct pollfd *fds, nfds_t nfds, int timeout);
     private static final class PollH {
-        static final MethodHandle MH = Native.functionWithErrno("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
+        static final MethodHandle MH =
+                Native.functionWithErrno("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
     }
 
     /** Which of the two descriptors {@link #awaitEither} found readable. */
-    public record Ready(boolean first, boolean second) {
-        public boolean any() {
-            return first || second;
-        }
-    }
+    public record Ready(boolean first, boolean second) {}
 
     /**
      * Blocks until {@code first} or {@code second} is readable (or reports an error or hang-up),

@@ -64,7 +64,8 @@ final class CgroupDrain {
             while (waiting > 0) {
                 long left = deadlineNanos - System.nanoTime();
                 if (left <= 0) return true; // the caller reports what is still there
-                int n = Epoll.await(epoll, events, 64, (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left) + 1));
+                int millis = (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left) + 1);
+                int n = Epoll.await(epoll, events, 64, millis);
                 for (int k = 0; k < n; k++) {
                     int i = (int) Epoll.dataAt(events, k);
                     Epoll.ctl(epoll, Epoll.EPOLL_CTL_DEL, pidfds.get(i), 0, 0); // level-triggered: once is enough

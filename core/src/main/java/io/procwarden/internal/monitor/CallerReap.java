@@ -56,7 +56,8 @@ final class CallerReap extends AbstractInterruptibleChannel {
                 long left = timeoutNanos - (System.nanoTime() - start);
                 if (left <= 0) return false;
                 // Round up: poll(2) takes milliseconds and must not return before the deadline.
-                millis = (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(Math.min(left, Long.MAX_VALUE - 999_999) + 999_999));
+                long up = TimeUnit.NANOSECONDS.toMillis(Math.min(left, Long.MAX_VALUE - 999_999) + 999_999);
+                millis = (int) Math.min(Integer.MAX_VALUE, up);
             }
             Poll.Ready ready = new Poll.Ready(false, false);
             boolean completed = false;

@@ -5,11 +5,13 @@ import io.procwarden.MonitorBackend;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Wait;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -311,10 +313,10 @@ public final class MonitorLoop implements AutoCloseable {
      * @param completion completed (by the listeners) when the registration ends, whoever ends it
      * @throws InterruptedException if this thread is interrupted while it waits
      */
-    public void awaitInCaller(Registration r, long timeoutNanos, java.util.concurrent.CompletableFuture<?> completion)
-            throws InterruptedException {
+    public void awaitInCaller(Registration r, long timeoutNanos, CompletableFuture<?> completion) throws InterruptedException {
         Thread me = Thread.currentThread();
-        if (timeoutNanos == 0 || me.isVirtual() || me == thread || !r.child || r.pidfd == null || completion.isDone()) return;
+        if (timeoutNanos == 0 || me.isVirtual() || me == thread) return;
+        if (!r.child || r.pidfd == null || completion.isDone()) return;
         if (!r.callerWaiting.compareAndSet(false, true)) return;
         try {
             synchronized (lock) {
@@ -329,7 +331,7 @@ public final class MonitorLoop implements AutoCloseable {
             } finally {
                 if (!reaped) rearm(r);
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // EMFILE for the eventfd and the like: the loop still watches the child (re-armed
             // above), so the caller's ordinary wait for the future is the fallback.
             LOG.log(System.Logger.Level.DEBUG, "waiting in the caller failed; waiting for the monitor", e);

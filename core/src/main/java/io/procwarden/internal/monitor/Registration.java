@@ -7,6 +7,7 @@ import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Wait;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One watched process instance: everyone watching the same pid shares it (one pidfd, one
@@ -30,7 +31,7 @@ public final class Registration {
     /** Set by the loop thread when it disarms; by a caller that reaped the child itself ({@link CallerReap}). */
     volatile boolean disarmed;
     /** One caller at a time may wait on the pidfd itself ({@link CallerReap}). */
-    final java.util.concurrent.atomic.AtomicBoolean callerWaiting = new java.util.concurrent.atomic.AtomicBoolean();
+    final AtomicBoolean callerWaiting = new AtomicBoolean();
 
     // Loop thread only.
     /** The polling and kqueue backends find the outcome while checking; collect() hands it over. */
