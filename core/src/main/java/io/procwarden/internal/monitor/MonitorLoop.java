@@ -269,8 +269,11 @@ public final class MonitorLoop implements AutoCloseable {
             r.finished = true;
             byPid.remove(r.pid, r);
         }
-        boolean onLoop = Thread.currentThread() == thread;
-        if (!onLoop) {
+        // Retired before the listeners are told: whoever learns of the exit finds the registration
+        // gone and its descriptor closed (tests and fd accounting rely on it).
+        if (Thread.currentThread() == thread) {
+            retire(r);
+        } else {
             commands.add(() -> retire(r));
             source.wakeup();
         }
@@ -281,8 +284,6 @@ public final class MonitorLoop implements AutoCloseable {
                 notify(l, outcome, r);
             }
         }
-        // The listeners first: the epoll_ctl and close(2) of retiring are not theirs to wait for.
-        if (onLoop) retire(r);
     }
 
     private static void notify(ExitListener l, Wait.Reaped outcome, Registration r) {
