@@ -359,7 +359,7 @@ public final class Concurrent {
         int nuTop = ns.length - 1;
         while (nuTop > 0 && Double.isNaN(nuSpawn[nuTop])) nuTop--;
         if (!Double.isNaN(nuSpawn[nuTop])) {
-            s.reading.append(String.format("NuProcess at N = %,d: %.0f event threads, spawn phase %s ms (%.2f ms per spawn), "
+            s.reading.append(String.format("NuProcess at N = %,d: %.0f event thread(s), spawn phase %s ms (%.2f ms per spawn), "
                             + "%s bytes of heap per process; it holds three pipe descriptors per child, which caps N below "
                             + "a third of the descriptor limit. ", ns[nuTop], watchers.get(Who.NUPROCESS)[nuTop],
                     Stats.num(nuSpawn[nuTop]), nuSpawn[nuTop] / ns[nuTop], Stats.num(heap.get(Who.NUPROCESS)[nuTop])));

@@ -236,16 +236,20 @@ final class SpawnLoop {
                 .append(String.format("NuProcess runs %s spawns/s (median %s ms per spawn + wait): ",
                         Stats.num(m0.get(Who.NUPROCESS).rate()), Stats.ms(m0.get(Who.NUPROCESS).stats().median())))
                 .append("it launches through the JDK's own native code (libjava's `forkAndExec`, called through JNA in ")
-                .append("vfork mode: one exec, three pipes) and learns of an exit when the child's stdout and stderr pipes reach end-of-file; it then calls ")
+                .append("vfork mode: one exec, three pipes) and learns of an exit when the child's stdout and stderr ")
+                .append("pipes reach end-of-file; it then calls ")
                 .append("waitpid(WNOHANG), and a child that has closed its pipes but is not yet a zombie (the normal case: ")
                 .append("the kernel closes the descriptors before it marks the process exited) goes to a \"dead pool\" ")
                 .append("checked again when epoll_wait times out, 250 ms by default (`com.zaxxer.nuprocess.deadPoolPollMs`, ")
                 .append("at least 100). Its one-at-a-time latency is therefore set by that timer, not by the spawn. ")
-                .append("What separates procwarden from C is the Java side (argv, environment and file ")
-                .append("actions marshalled into native memory, pidfd_open, registration) and one thread hand-off: ")
-                .append("the monitor thread wakes from epoll_wait, reaps with waitid and completes the future, then the ")
-                .append("waiting thread wakes, where C's waitpid returns in the thread that spawned. On a busy machine ")
-                .append("every wake-up also waits for a CPU, which is why this ratio varies with the load")
+                .append("What separates procwarden from C is the Java side: argv, environment and file actions ")
+                .append("marshalled into native memory, pidfd_open, the registration with the monitor, and taking it back ")
+                .append("for the wait. There is no thread hand-off: `waitFor()` on a platform thread waits in poll(2) on the ")
+                .append("pidfd and reaps in the calling thread, as C's waitpid returns in the thread that spawned (and as Go's ")
+                .append("`os.Process.Wait` does); with the monitor thread reaping and then waking the caller, spawn + wait ")
+                .append("took about a third longer on this machine, the parent, the child and the monitor thread waking each ")
+                .append("other across both CPUs. On a busy machine every wake-up also waits for a CPU, which is why these ")
+                .append("ratios vary with the load")
                 .append(haveC && vsC > 1.0 ? String.format(" (here procwarden even comes out %s the C loop, which only "
                         + "says that the machine's noise is larger than the gap between them). ", Stats.ratio(vsC)) : ". ");
         if (haveC) {
