@@ -319,7 +319,7 @@ public final class Concurrent {
         }
         Svg.lines(cfg.out().resolve("bench-concurrent-threads.svg"), "Threads that watch N processes", "N (log)",
                 "threads (log)", List.of(new Svg.Series("JDK busy reapers", Svg.JDK, x, watchers.get(Who.JDK)),
-                        new Svg.Series("NuProcess event threads" + (hidden ? " (under procwarden's line)" : ""),
+                        new Svg.Series(hidden ? "NuProcess (under blue)" : "NuProcess event threads",
                                 Svg.NUPROCESS, x, watchers.get(Who.NUPROCESS)),
                         new Svg.Series("procwarden monitor", Svg.PROCWARDEN, x, watchers.get(Who.PROCWARDEN))), true, true);
         Svg.lines(cfg.out().resolve("bench-concurrent-spawn.svg"), "Spawn phase: time to start N children (ms)", "N (log)",
