@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Interrupts: the wait is a blocking operation of an {@link AbstractInterruptibleChannel}, so
  * {@link Thread#interrupt()} closes this channel, which writes its eventfd, which ends poll(2).
- * Whoever else completes the exit (the loop reaped first, the monitor closed) writes the same
- * eventfd through {@link #wakeUp()}.
+ * Whoever else ends the registration (the loop reaped first, the monitor closed) writes the same
+ * eventfd through {@link #wakeUp()}, found in {@code Registration.callerWait}.
  */
 final class CallerReap extends AbstractInterruptibleChannel {
     private final Fd wake;

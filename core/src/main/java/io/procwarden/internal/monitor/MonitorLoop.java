@@ -284,6 +284,13 @@ public final class MonitorLoop implements AutoCloseable {
                 notify(l, outcome, r);
             }
         }
+        wakeCaller(r);
+    }
+
+    /** Ends the wait of a caller blocked on this registration's pidfd, if any (see awaitInCaller). */
+    private static void wakeCaller(Registration r) {
+        CallerReap w = r.callerWait;
+        if (w != null) w.wakeUp();
     }
 
     private static void notify(ExitListener l, Wait.Reaped outcome, Registration r) {
@@ -311,7 +318,8 @@ public final class MonitorLoop implements AutoCloseable {
      * caller, a backend without pidfds, a closing monitor. The caller then reads, or waits for,
      * {@code completion} as usual: this is only a faster way to the same outcome.
      *
-     * @param completion completed (by the listeners) when the registration ends, whoever ends it
+     * @param completion completed (by the listeners) when the registration ends; if it is done
+     *     already there is nothing to wait for
      * @throws InterruptedException if this thread is interrupted while it waits
      */
     public void awaitInCaller(Registration r, long timeoutNanos, CompletableFuture<?> completion) throws InterruptedException {
@@ -319,13 +327,15 @@ public final class MonitorLoop implements AutoCloseable {
         if (timeoutNanos == 0 || me.isVirtual() || me == thread) return;
         if (!r.child || r.pidfd == null || completion.isDone()) return;
         if (!r.callerWaiting.compareAndSet(false, true)) return;
-        try {
+        try (CallerReap wait = CallerReap.open()) {
+            // Published before the check below: whoever ends the registration from now on
+            // (finish, shutdown) wakes this wait (one field, not a dependent per call on the future).
+            r.callerWait = wait;
             synchronized (lock) {
                 if (r.finished || closing || !source.detachForCaller(r)) return;
             }
             boolean reaped = false;
-            try (CallerReap wait = CallerReap.open()) {
-                completion.whenComplete((v, e) -> wait.wakeUp());
+            try {
                 if (wait.awaitExit(r.pidfd, timeoutNanos)) {
                     reaped = reapInCaller(r);
                 }
@@ -337,6 +347,7 @@ public final class MonitorLoop implements AutoCloseable {
             // above), so the caller's ordinary wait for the future is the fallback.
             LOG.log(System.Logger.Level.DEBUG, "waiting in the caller failed; waiting for the monitor", e);
         } finally {
+            r.callerWait = null;
             r.callerWaiting.set(false);
         }
     }
@@ -459,6 +470,7 @@ public final class MonitorLoop implements AutoCloseable {
             for (ExitListener l : listeners) {
                 fail(l, error);
             }
+            wakeCaller(r);
         }
         source.close();
     }

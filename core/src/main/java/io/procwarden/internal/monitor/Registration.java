@@ -32,6 +32,8 @@ public final class Registration {
     volatile boolean disarmed;
     /** One caller at a time may wait on the pidfd itself ({@link CallerReap}). */
     final AtomicBoolean callerWaiting = new AtomicBoolean();
+    /** That caller's wait, to be woken by whoever else ends the registration. */
+    volatile CallerReap callerWait;
 
     // Loop thread only.
     /** The polling and kqueue backends find the outcome while checking; collect() hands it over. */
