@@ -36,6 +36,11 @@ import java.util.function.LongConsumer;
  *       thousands are watched.
  * </ul>
  * With nothing watched the loop blocks without a timeout: no wake-ups when idle.
+ *
+ * <p>Cost, idle, 1,000 children, 50 ms rounds, on the 2-core VM here: about 1% of a core for the
+ * loop thread. {@code perf record} on it put 72% of that in the kernel's wait_consider_task: the
+ * peek walks every child of the process, ~0.4 ms per round with cold caches. A wake-up alone
+ * costs ~0.25% (a Java thread that only waits 50 ms at a time).
  */
 final class PollingExitSource implements ExitSource {
     /** Default round interval: detection within 50 ms plus the round itself (target: 100 ms). */
