@@ -46,10 +46,6 @@ static pid_t *pids;
 static long started;
 static int *pidfds_w;
 
-static int pidfd_of(long i) {
-    return pidfds_w[i];
-}
-
 /* Reports the failure and kills every child still alive, so that no sleep outlives us. */
 static void die(const char *what, int err) {
     fprintf(stderr, "exitnotice: %s: %s\n", what, strerror(err));
@@ -67,13 +63,12 @@ static long long now_ns(void) {
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Non-children: kill each, poll its pidfd until readable; their parent reaps them. */
-static int nonChildren(int argc, char **argv) {
+/* Parses the PIDs given after the mode and opens a pidfd for each (non-children: not ours to reap). */
+static int *openGivenPids(int argc, char **argv) {
     long n = argc - 2;
     pids = calloc((size_t)n, sizeof(pid_t));
-    int *pidfds = calloc((size_t)n, sizeof(int));
-    long long *lat = calloc((size_t)n, sizeof(long long));
-    if (pids == NULL || pidfds == NULL || lat == NULL) die("calloc", ENOMEM);
+    int *fds = calloc((size_t)n, sizeof(int));
+    if (pids == NULL || fds == NULL) die("calloc", ENOMEM);
     for (long i = 0; i < n; i++) {
         char *end;
         errno = 0;
@@ -85,9 +80,18 @@ static int nonChildren(int argc, char **argv) {
         long fd = syscall(SYS_pidfd_open, (pid_t)pid, 0);
         if (fd < 0) die("pidfd_open", errno);
         pids[i] = (pid_t)pid;
-        pidfds[i] = (int)fd;
+        fds[i] = (int)fd;
         started = i + 1;
     }
+    return fds;
+}
+
+/* Non-children: kill each, poll its pidfd until readable; their parent reaps them. */
+static int nonChildren(int argc, char **argv) {
+    long n = argc - 2;
+    int *pidfds = openGivenPids(argc, argv);
+    long long *lat = calloc((size_t)n, sizeof(long long));
+    if (lat == NULL) die("calloc", ENOMEM);
     for (long i = 0; i < n; i++) {
         struct pollfd p = {.fd = pidfds[i], .events = POLLIN};
         long long t0 = now_ns();
@@ -125,7 +129,7 @@ static void *watcher(void *unused) {
         for (int k = 0; k < r; k++) {
             long i = (long)ev[k].data.u64;
             stamp[i] = t;
-            if (epoll_ctl(epfd, EPOLL_CTL_DEL, pidfd_of(i), NULL) != 0) die("epoll_ctl(DEL)", errno);
+            if (epoll_ctl(epfd, EPOLL_CTL_DEL, pidfds_w[i], NULL) != 0) die("epoll_ctl(DEL)", errno);
             done++;
             if (sem_post(&seen) != 0) die("sem_post", errno);
         }
@@ -136,29 +140,16 @@ static void *watcher(void *unused) {
 /* Non-children, watched by a second thread (see the header). */
 static int nonChildrenWatched(int argc, char **argv) {
     watched = argc - 2;
-    pids = calloc((size_t)watched, sizeof(pid_t));
-    pidfds_w = calloc((size_t)watched, sizeof(int));
+    pidfds_w = openGivenPids(argc, argv);
     stamp = calloc((size_t)watched, sizeof(long long));
     long long *t0 = calloc((size_t)watched, sizeof(long long));
-    if (pids == NULL || pidfds_w == NULL || stamp == NULL || t0 == NULL) die("calloc", ENOMEM);
+    if (stamp == NULL || t0 == NULL) die("calloc", ENOMEM);
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) die("epoll_create1", errno);
     if (sem_init(&seen, 0, 0) != 0) die("sem_init", errno);
     for (long i = 0; i < watched; i++) {
-        char *end;
-        errno = 0;
-        long pid = strtol(argv[i + 2], &end, 10);
-        if (errno != 0 || *end != '\0' || pid <= 0) {
-            fprintf(stderr, "exitnotice: bad PID: %s\n", argv[i + 2]);
-            exit(2);
-        }
-        long fd = syscall(SYS_pidfd_open, (pid_t)pid, 0);
-        if (fd < 0) die("pidfd_open", errno);
-        pids[i] = (pid_t)pid;
-        pidfds_w[i] = (int)fd;
-        started = i + 1;
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)i};
-        if (epoll_ctl(epfd, EPOLL_CTL_ADD, (int)fd, &ev) != 0) die("epoll_ctl(ADD)", errno);
+        if (epoll_ctl(epfd, EPOLL_CTL_ADD, pidfds_w[i], &ev) != 0) die("epoll_ctl(ADD)", errno);
     }
     pthread_t th;
     int e = pthread_create(&th, NULL, watcher, NULL);

@@ -287,19 +287,30 @@ abstract class SpawnContract {
         }
     }
 
+    /** A thread in {@code p.waitFor()}: what it returned, or threw. */
+    record Waiter(Thread thread, CompletableFuture<ExitStatus> outcome) {}
+
+    /** Starts a thread that calls {@code p.waitFor()}; returns once it is about to. */
+    static Waiter waitForOn(Thread.Builder builder, ChildProcess p) throws InterruptedException {
+        CountDownLatch started = new CountDownLatch(1);
+        CompletableFuture<ExitStatus> outcome = new CompletableFuture<>();
+        Thread t = builder.start(() -> {
+            started.countDown();
+            try {
+                outcome.complete(p.waitFor());
+            } catch (Throwable e) {
+                outcome.completeExceptionally(e);
+            }
+        });
+        assertThat(started.await(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        return new Waiter(t, outcome);
+    }
+
     @Test
     void waitForOnVirtualThreads() throws Exception {
         // A virtual thread must not block its carrier in poll(2): it waits for the monitor.
         try (ChildProcess p = spawn(sh("exit 4"))) {
-            CompletableFuture<ExitStatus> got = new CompletableFuture<>();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    got.complete(p.waitFor());
-                } catch (Throwable t) {
-                    got.completeExceptionally(t);
-                }
-            });
-            assertThat(await(got)).isEqualTo(new ExitStatus.Exited(4));
+            assertThat(await(waitForOn(Thread.ofVirtual(), p).outcome())).isEqualTo(new ExitStatus.Exited(4));
             assertThat(Children.state((int) p.pid())).as("reaped, no zombie").isEqualTo('?');
         }
     }
@@ -312,19 +323,10 @@ abstract class SpawnContract {
             assertThatThrownBy(p::waitFor).isInstanceOf(InterruptedException.class);
             assertThat(Thread.interrupted()).isFalse();
             // Interrupted by another thread, before or during its wait.
-            CountDownLatch started = new CountDownLatch(1);
-            CompletableFuture<Throwable> thrown = new CompletableFuture<>();
-            Thread waiter = Thread.ofPlatform().start(() -> {
-                started.countDown();
-                try {
-                    thrown.complete(new AssertionError("waitFor returned " + p.waitFor()));
-                } catch (Throwable t) {
-                    thrown.complete(t);
-                }
-            });
-            assertThat(started.await(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
-            waiter.interrupt();
-            assertThat(thrown.get(LONG.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+            Waiter w = waitForOn(Thread.ofPlatform(), p);
+            w.thread().interrupt();
+            assertThatThrownBy(() -> w.outcome().get(LONG.toSeconds(), TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(InterruptedException.class);
             assertThat(p.isAlive()).isTrue();
             // The monitor watches it again: its exit is seen without anyone in waitFor.
             p.kill();
@@ -336,27 +338,13 @@ abstract class SpawnContract {
     @Test
     void concurrentWaitersAllGetTheStatus() throws Exception {
         try (ChildProcess p = spawn(sh("exec sleep 600"))) {
-            List<CompletableFuture<ExitStatus>> got = new ArrayList<>();
-            CountDownLatch started = new CountDownLatch(4);
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                CompletableFuture<ExitStatus> f = new CompletableFuture<>();
-                got.add(f);
-                threads.add(Thread.ofPlatform().start(() -> {
-                    started.countDown();
-                    try {
-                        f.complete(p.waitFor());
-                    } catch (Throwable t) {
-                        f.completeExceptionally(t);
-                    }
-                }));
-            }
-            assertThat(started.await(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            List<Waiter> waiters = new ArrayList<>();
+            for (int i = 0; i < 4; i++) waiters.add(waitForOn(Thread.ofPlatform(), p));
             p.kill();
-            for (CompletableFuture<ExitStatus> f : got) {
-                assertThat(await(f)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+            for (Waiter w : waiters) {
+                assertThat(await(w.outcome())).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+                w.thread().join();
             }
-            for (Thread t : threads) t.join();
         }
     }
 
@@ -366,20 +354,11 @@ abstract class SpawnContract {
         ChildProcess p = sh("exec sleep 600").spawn(m);
         int pid = (int) p.pid();
         try {
-            CountDownLatch started = new CountDownLatch(1);
-            CompletableFuture<Throwable> thrown = new CompletableFuture<>();
-            Thread.ofPlatform().start(() -> {
-                started.countDown();
-                try {
-                    thrown.complete(new AssertionError("waitFor returned " + p.waitFor()));
-                } catch (Throwable t) {
-                    thrown.complete(t);
-                }
-            });
-            assertThat(started.await(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            Waiter w = waitForOn(Thread.ofPlatform(), p);
             m.close();
             // The child still runs (the shared monitor has it); the waiter is told, not left hanging.
-            assertThat(thrown.get(LONG.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> w.outcome().get(LONG.toSeconds(), TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(IllegalStateException.class);
             assertThat(Children.state(pid)).isIn('S', 'R');
         } finally {
             CompletableFuture<ExitStatus> gone = ProcessMonitor.shared().watch(pid);

@@ -141,99 +141,123 @@ public final class Concurrent {
         return result;
     }
 
-    static Run procwarden(int n) throws Exception {
+    /** How one contender starts a {@code sleep 600}, names its pid and confirms its SIGKILL exit. */
+    interface Kind<T> extends AutoCloseable {
+        T start() throws Exception;
+
+        long pid(T child);
+
+        /** Waits for the exit of a child killed with SIGKILL and checks how it was reported. */
+        void awaitKilled(T child) throws Exception;
+
+        @Override
+        default void close() {}
+    }
+
+    /**
+     * One run: census, {@code setUp} (inside the measurement, so that what it creates counts),
+     * n starts, census, then kill -9 of all and the time until every exit is seen.
+     */
+    static <T> Run measure(int n, java.util.concurrent.Callable<Kind<T>> setUp) throws Exception {
         Census before = Census.take();
-        ProcessMonitor m = ProcessMonitor.create(MonitorBackend.PIDFD);
-        List<Procs.Child> kids = new ArrayList<>(n);
-        String failure = null;
-        long t0 = System.nanoTime();
-        try {
-            for (int i = 0; i < n; i++) kids.add(Procs.sleeper(m));
-        } catch (RuntimeException e) {
-            failure = "spawn #" + (kids.size() + 1) + " failed: " + e.getMessage();
+        try (Kind<T> kind = setUp.call()) {
+            List<T> kids = new ArrayList<>(n);
+            String failure = null;
+            long t0 = System.nanoTime();
+            try {
+                for (int i = 0; i < n; i++) kids.add(kind.start());
+            } catch (Exception e) {
+                failure = "start #" + (kids.size() + 1) + " failed: " + e.getMessage();
+            }
+            double spawnMs = (System.nanoTime() - t0) / 1e6;
+            Census during = null;
+            double exitsMs;
+            try {
+                if (failure == null) during = Census.take();
+            } finally {
+                long tk = System.nanoTime();
+                for (T c : kids) Procs.kill9(kind.pid(c));
+                for (T c : kids) kind.awaitKilled(c);
+                exitsMs = (System.nanoTime() - tk) / 1e6;
+            }
+            return failure == null ? new Run(n, spawnMs, before, during, exitsMs, null)
+                    : new Run(n, spawnMs, before, before, Double.NaN, failure);
         }
-        double spawnMs = (System.nanoTime() - t0) / 1e6;
-        Census during = null;
-        double exitsMs;
-        try {
-            if (failure == null) during = Census.take();
-        } finally {
-            long tk = System.nanoTime();
-            for (Procs.Child c : kids) Procs.kill9(c.pid());
-            for (Procs.Child c : kids) {
+    }
+
+    static Run procwarden(int n) throws Exception {
+        return measure(n, () -> new Kind<Procs.Child>() {
+            private final ProcessMonitor m = ProcessMonitor.create(MonitorBackend.PIDFD);
+
+            @Override
+            public Procs.Child start() {
+                return Procs.sleeper(m);
+            }
+
+            @Override
+            public long pid(Procs.Child c) {
+                return c.pid();
+            }
+
+            @Override
+            public void awaitKilled(Procs.Child c) throws Exception {
                 ExitStatus st = c.exit().get(120, TimeUnit.SECONDS);
                 if (!(st instanceof ExitStatus.Signaled s && s.signal().equals(Signal.KILL))) {
                     throw new IllegalStateException("child " + c.pid() + ": " + st);
                 }
             }
-            exitsMs = (System.nanoTime() - tk) / 1e6;
-            m.close();
-        }
-        return failure == null ? new Run(n, spawnMs, before, during, exitsMs, null)
-                : new Run(n, spawnMs, before, before, Double.NaN, failure);
+
+            @Override
+            public void close() {
+                m.close();
+            }
+        });
     }
 
+    /** A JDK child and its {@code onExit()}, taken at start. */
+    private record JdkChild(Process process, CompletableFuture<Process> exit) {}
+
     static Run jdk(int n) throws Exception {
-        Census before = Census.take();
-        List<Process> ps = new ArrayList<>(n);
-        List<CompletableFuture<Process>> exits = new ArrayList<>(n);
-        String failure = null;
-        long t0 = System.nanoTime();
-        try {
-            for (int i = 0; i < n; i++) {
+        return measure(n, () -> new Kind<JdkChild>() {
+            @Override
+            public JdkChild start() throws java.io.IOException {
                 Process p = Procs.jdk("sleep", "600").inheritIO().start();
-                ps.add(p);
-                exits.add(p.onExit());
+                return new JdkChild(p, p.onExit());
             }
-        } catch (java.io.IOException | RuntimeException e) {
-            failure = "start #" + (ps.size() + 1) + " failed: " + e.getMessage();
-        }
-        double spawnMs = (System.nanoTime() - t0) / 1e6;
-        Census during = null;
-        double exitsMs;
-        try {
-            if (failure == null) during = Census.take();
-        } finally {
-            long tk = System.nanoTime();
-            for (Process p : ps) Procs.kill9(p.pid());
-            for (CompletableFuture<Process> f : exits) {
-                Process p = f.get(120, TimeUnit.SECONDS);
+
+            @Override
+            public long pid(JdkChild c) {
+                return c.process().pid();
+            }
+
+            @Override
+            public void awaitKilled(JdkChild c) throws Exception {
+                Process p = c.exit().get(120, TimeUnit.SECONDS);
                 if (p.exitValue() != 128 + 9) {
                     throw new IllegalStateException("JDK child " + p.pid() + " exit value " + p.exitValue());
                 }
             }
-            exitsMs = (System.nanoTime() - tk) / 1e6;
-        }
-        return failure == null ? new Run(n, spawnMs, before, during, exitsMs, null)
-                : new Run(n, spawnMs, before, before, Double.NaN, failure);
+        });
     }
 
     static Run nuProcess(int n) throws Exception {
-        Census before = Census.take();
-        List<NuProcessPeer.Child> kids = new ArrayList<>(n);
-        String failure = null;
-        long t0 = System.nanoTime();
-        try {
-            for (int i = 0; i < n; i++) kids.add(NuProcessPeer.start(List.of(Procs.SLEEP, "600"), Procs.TAG_NAME, Procs.TAG));
-        } catch (RuntimeException e) {
-            failure = "start #" + (kids.size() + 1) + " failed: " + e.getMessage();
-        }
-        double spawnMs = (System.nanoTime() - t0) / 1e6;
-        Census during = null;
-        double exitsMs;
-        try {
-            if (failure == null) during = Census.take();
-        } finally {
-            long tk = System.nanoTime();
-            for (NuProcessPeer.Child c : kids) Procs.kill9(c.pid());
-            for (NuProcessPeer.Child c : kids) {
+        return measure(n, () -> new Kind<NuProcessPeer.Child>() {
+            @Override
+            public NuProcessPeer.Child start() {
+                return NuProcessPeer.start(List.of(Procs.SLEEP, "600"), Procs.TAG_NAME, Procs.TAG);
+            }
+
+            @Override
+            public long pid(NuProcessPeer.Child c) {
+                return c.pid();
+            }
+
+            @Override
+            public void awaitKilled(NuProcessPeer.Child c) throws Exception {
                 int code = c.exit().get(120, TimeUnit.SECONDS);
                 if (code != 9) throw new IllegalStateException("NuProcess child " + c.pid() + " exit code " + code);
             }
-            exitsMs = (System.nanoTime() - tk) / 1e6;
-        }
-        return failure == null ? new Run(n, spawnMs, before, during, exitsMs, null)
-                : new Run(n, spawnMs, before, before, Double.NaN, failure);
+        });
     }
 
     static Report.Section run(Config cfg) throws Exception {
