@@ -63,6 +63,19 @@ static long long now_ns(void) {
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* SIGKILLs pid and blocks in poll() on its pidfd until it is readable; returns the ns in between. */
+static long long killAndPoll(pid_t pid, int pidfd) {
+    struct pollfd p = {.fd = pidfd, .events = POLLIN};
+    long long t0 = now_ns();
+    if (kill(pid, SIGKILL) != 0) die("kill", errno);
+    int r;
+    do {
+        r = poll(&p, 1, -1);
+    } while (r < 0 && errno == EINTR);
+    if (r != 1) die("poll", r < 0 ? errno : EIO);
+    return now_ns() - t0;
+}
+
 /* Parses the PIDs given after the mode and opens a pidfd for each (non-children: not ours to reap). */
 static int *openGivenPids(int argc, char **argv) {
     long n = argc - 2;
@@ -93,15 +106,7 @@ static int nonChildren(int argc, char **argv) {
     long long *lat = calloc((size_t)n, sizeof(long long));
     if (lat == NULL) die("calloc", ENOMEM);
     for (long i = 0; i < n; i++) {
-        struct pollfd p = {.fd = pidfds[i], .events = POLLIN};
-        long long t0 = now_ns();
-        if (kill(pids[i], SIGKILL) != 0) die("kill", errno);
-        int r;
-        do {
-            r = poll(&p, 1, -1);
-        } while (r < 0 && errno == EINTR);
-        if (r != 1) die("poll", r < 0 ? errno : EIO);
-        lat[i] = now_ns() - t0;
+        lat[i] = killAndPoll(pids[i], pidfds[i]);
         pids[i] = 0; /* dead; its parent may reap it at any moment: never signal this number again */
         if (close(pidfds[i]) != 0) die("close", errno);
     }
@@ -204,15 +209,7 @@ int main(int argc, char **argv) {
         pidfds[i] = (int)fd;
     }
     for (long i = 0; i < batch; i++) {
-        struct pollfd p = {.fd = pidfds[i], .events = POLLIN};
-        long long t0 = now_ns();
-        if (kill(pids[i], SIGKILL) != 0) die("kill", errno);
-        int r;
-        do {
-            r = poll(&p, 1, -1);
-        } while (r < 0 && errno == EINTR);
-        if (r != 1) die("poll", r < 0 ? errno : EIO);
-        lat[i] = now_ns() - t0;
+        lat[i] = killAndPoll(pids[i], pidfds[i]);
         siginfo_t si;
         memset(&si, 0, sizeof si);
         if (waitid((idtype_t)P_PIDFD, (id_t)pidfds[i], &si, WEXITED) != 0) die("waitid(P_PIDFD)", errno);

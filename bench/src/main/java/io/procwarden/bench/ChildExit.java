@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Exit notice for our own child after kill -9: procwarden (posix_spawn, pidfd, registered with
@@ -19,40 +18,29 @@ final class ChildExit {
     private ChildExit() {}
 
     static long procwarden(Procs.Child c) throws Exception {
-        AtomicLong done = new AtomicLong();
-        CompletableFuture<ExitStatus> stamped = c.exit().whenComplete((v, e) -> done.set(System.nanoTime()));
-        long t0 = System.nanoTime();
-        Procs.kill9(c.pid());
-        ExitStatus st = stamped.get(30, TimeUnit.SECONDS);
-        if (!(st instanceof ExitStatus.Signaled s && s.signal().equals(Signal.KILL))) {
-            throw new IllegalStateException("procwarden reported " + st + " for child " + c.pid() + " after SIGKILL");
+        Procs.Timed<ExitStatus> t = Procs.killAndTime(c.exit(), c.pid());
+        if (!(t.value() instanceof ExitStatus.Signaled s && s.signal().equals(Signal.KILL))) {
+            throw new IllegalStateException("procwarden reported " + t.value() + " for child " + c.pid() + " after SIGKILL");
         }
-        return done.get() - t0;
+        return t.nanos();
     }
 
     static long nuProcess(NuProcessPeer.Child c) throws Exception {
-        AtomicLong done = new AtomicLong();
-        CompletableFuture<Integer> stamped = c.exit().whenComplete((v, e) -> done.set(System.nanoTime()));
-        long t0 = System.nanoTime();
-        Procs.kill9(c.pid());
-        int code = stamped.get(30, TimeUnit.SECONDS);
-        if (code != 9) {
-            throw new IllegalStateException("NuProcess reported exit code " + code + " for child " + c.pid() + " after SIGKILL");
+        Procs.Timed<Integer> t = Procs.killAndTime(c.exit(), c.pid());
+        if (t.value() != 9) {
+            throw new IllegalStateException("NuProcess reported exit code " + t.value() + " for child " + c.pid() + " after SIGKILL");
         }
-        return done.get() - t0;
+        return t.nanos();
     }
 
     static long jdk(Process p, CompletableFuture<Process> exit) throws Exception {
-        AtomicLong done = new AtomicLong();
-        CompletableFuture<Process> stamped = exit.whenComplete((v, e) -> done.set(System.nanoTime()));
-        long t0 = System.nanoTime();
-        Procs.kill9(p.pid());
-        Process q = stamped.get(30, TimeUnit.SECONDS);
+        Procs.Timed<Process> t = Procs.killAndTime(exit, p.pid());
+        Process q = t.value();
         if (q.exitValue() != 128 + 9) {
             throw new IllegalStateException("JDK reported exit value " + q.exitValue() + " for child " + p.pid() + " after SIGKILL");
         }
         Procs.closeStreams(p);
-        return done.get() - t0;
+        return t.nanos();
     }
 
     /** Samples of each contender. */

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Exit notice for a process that is NOT our child, after kill -9: procwarden's
@@ -70,15 +69,12 @@ final class NonChildExit {
             if (h.isEmpty()) throw new IllegalStateException("ProcessHandle.of(" + pid + ") is empty");
             exit = h.get().onExit();
         }
-        AtomicLong done = new AtomicLong();
-        CompletableFuture<?> stamped = exit.whenComplete((v, e) -> done.set(System.nanoTime()));
-        long t0 = System.nanoTime();
-        Procs.kill9(pid);
-        Object v = stamped.get(30, TimeUnit.SECONDS);
-        if (monitor != null && !(v instanceof ExitStatus.Unknown u && u.reason() == ExitStatus.UnknownReason.NOT_OUR_CHILD)) {
-            throw new IllegalStateException("procwarden reported " + v + " for non-child " + pid);
+        Procs.Timed<?> t = Procs.killAndTime(exit, pid);
+        if (monitor != null
+                && !(t.value() instanceof ExitStatus.Unknown u && u.reason() == ExitStatus.UnknownReason.NOT_OUR_CHILD)) {
+            throw new IllegalStateException("procwarden reported " + t.value() + " for non-child " + pid);
         }
-        return done.get() - t0;
+        return t.nanos();
     }
 
     /**

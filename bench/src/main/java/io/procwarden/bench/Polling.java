@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -28,13 +27,8 @@ final class Polling {
 
     /** Detection latency for a watched process killed at a random moment of the poll cycle. */
     private static long sample(CompletableFuture<ExitStatus> exit, int pid, long intervalNanos) throws Exception {
-        AtomicLong done = new AtomicLong();
-        CompletableFuture<ExitStatus> stamped = exit.whenComplete((v, e) -> done.set(System.nanoTime()));
         randomPhase(intervalNanos);
-        long t0 = System.nanoTime();
-        Procs.kill9(pid);
-        stamped.get(30, TimeUnit.SECONDS);
-        return done.get() - t0;
+        return Procs.killAndTime(exit, pid).nanos();
     }
 
     /** Children (started in a batch, so each has settled into its sleep) killed one at a time. */

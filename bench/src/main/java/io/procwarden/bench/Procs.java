@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Starting, killing and accounting for the benchmark's processes.
@@ -88,6 +90,23 @@ final class Procs {
         } catch (SyscallException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
+    }
+
+    /** What an exit future gave, and the nanoseconds from just before kill(2) to its completion. */
+    record Timed<T>(T value, long nanos) {}
+
+    /**
+     * The exit-notice measurement every comparison uses: a completion stamp is registered on
+     * {@code exit} first, then the time is taken, {@code pid} is sent SIGKILL, and the future is
+     * awaited (30 s at most). The stamp runs on whatever thread completes the future, when it does.
+     */
+    static <T> Timed<T> killAndTime(CompletableFuture<T> exit, long pid) throws Exception {
+        AtomicLong done = new AtomicLong();
+        CompletableFuture<T> stamped = exit.whenComplete((v, e) -> done.set(System.nanoTime()));
+        long t0 = System.nanoTime();
+        kill9(pid);
+        T value = stamped.get(30, TimeUnit.SECONDS);
+        return new Timed<>(value, done.get() - t0);
     }
 
     /** Closes the three standard streams of a JDK child (its pipes), ignoring nothing. */
