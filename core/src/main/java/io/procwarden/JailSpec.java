@@ -353,13 +353,22 @@ public final class JailSpec {
     }
 
     /**
-     * The same with exactly these supplementary groups (needs root); none given: cleared (not
-     * "unset": without this call they are kept, or cleared by {@link #user}).
+     * The same with exactly these supplementary groups (needs root); an empty array clears them,
+     * as {@link #clearSupplementaryGroups()} does. Without either call they are not set: kept,
+     * or cleared when {@link #user} changes the uid.
      */
     public JailSpec supplementaryGroups(int... gids) {
         List<Integer> list = new ArrayList<>();
         for (int g : gids) list.add(checkId("supplementary gid", g));
         return new JailSpec(s.withProcess(s.process().withGroups(List.copyOf(list))));
+    }
+
+    /**
+     * The same with no supplementary groups at all (needs root: {@code setgroups(0)}), whatever
+     * this JVM has. ({@code supplementaryGroups()} without arguments is the accessor.)
+     */
+    public JailSpec clearSupplementaryGroups() {
+        return new JailSpec(s.withProcess(s.process().withGroups(List.of())));
     }
 
     /** The same with this file mode creation mask, 0 to 0777. */
@@ -527,7 +536,7 @@ public final class JailSpec {
 
     /**
      * The supplementary groups: empty when not set (kept, or cleared when {@link #user} changes
-     * the uid); an empty list when {@link #supplementaryGroups(int...)} cleared them.
+     * the uid); an empty list when they are cleared ({@link #clearSupplementaryGroups()}).
      */
     public Optional<List<Integer>> supplementaryGroups() {
         return s.process().groups();
