@@ -21,8 +21,9 @@ import java.util.List;
  * naming the capability.
  *
  * <p>Tool locations: system properties {@value #SETPRIV_PROPERTY} and {@value #BWRAP_PROPERTY}
- * (or the spec's {@code bubblewrap(Path)}, in {@link JailPlan.Sandbox#bubblewrap()}) when set, otherwise the usual install paths. A path
- * given explicitly that does not exist is an error, never a fallback to another copy.
+ * (or the spec's {@code bubblewrap(Path)}, in {@link JailPlan.Sandbox#bubblewrap()}) when set,
+ * otherwise the usual install paths. A path given explicitly that does not exist is an error,
+ * never a fallback to another copy.
  */
 public final class JailHost {
     private JailHost() {}

@@ -118,7 +118,8 @@ public final class JailLauncher {
             fds.put(ready, readyPipe[1]);
             String script = ExecChain.stubScript(stdin != null ? savedStdin : -1, ready,
                     plan.rlimit(Prlimit.RLIMIT_NOFILE), !ExecChain.hasPwd(env, ours), plan.umask());
-            List<String> argv = ExecChain.stubArgv(script, plan, tools, request.path(), request.argv().subList(1, request.argv().size()));
+            List<String> targetArgs = request.argv().subList(1, request.argv().size());
+            List<String> argv = ExecChain.stubArgv(script, plan, tools, request.path(), targetArgs);
             PosixSpawner.Request stub = new PosixSpawner.Request(JailHost.SHELL.toString(), argv, env, request.cwd(), fds,
                     request.newSession(), request.newProcessGroup());
 

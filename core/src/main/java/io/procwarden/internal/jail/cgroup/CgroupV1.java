@@ -153,6 +153,7 @@ final class CgroupV1 implements Cgroup {
         if (destroyed || !Files.isDirectory(tracked())) return false;
         try {
             if (freezerDir == null) return CgroupFiles.signalListed(tracked(), paths.getLast(), signal) > 0;
+            if (CgroupFiles.pids(tracked()).isEmpty()) return false; // nobody to freeze (the usual teardown)
             CgroupFreezer.freeze(freezerDir);
             try {
                 return CgroupFiles.signalListed(tracked(), paths.getLast(), signal) > 0;
