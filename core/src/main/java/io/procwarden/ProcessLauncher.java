@@ -115,7 +115,7 @@ final class ProcessLauncher {
         ChildProcess.Exit exit = new ChildProcess.Exit();
         JailedChild jailed;
         try {
-            jailed = JailLauncher.spawn(jail, request, monitor.loop(), exit);
+            jailed = JailLauncher.spawn(jail.toPlan(), request, monitor.loop(), exit);
         } catch (JailUnavailableException e) {
             throw failure(spec, 0, "jail cannot be honoured here: missing " + e.capability() + ": " + e.getMessage(), e);
         } catch (SpawnFailure f) {
