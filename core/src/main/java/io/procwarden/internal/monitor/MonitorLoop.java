@@ -263,7 +263,9 @@ public final class MonitorLoop implements AutoCloseable {
     /** Loop thread: the source reported {@code key} ready. */
     private void onReady(long key) {
         Registration r = byKey.get(key);
-        if (r == null || r.isEnded()) return; // released, or ended and about to be
+        if (r == null) return; // released earlier in this batch
+        // Collected even when it has ended (unwatched, failed): the source learns its filter
+        // fired, and a child is still reaped; complete() then only releases it.
         Wait.Reaped outcome;
         try {
             outcome = source.collect(r);

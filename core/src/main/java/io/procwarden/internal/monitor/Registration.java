@@ -105,10 +105,6 @@ public final class Registration {
         return true;
     }
 
-    synchronized boolean isEnded() {
-        return state == State.ENDED;
-    }
-
     /**
      * Ends the registration: the first call gets the listeners to tell (and wakes a caller
      * waiting on the pidfd); every later call gets none. The one way a registration ends.
