@@ -37,6 +37,7 @@ import java.util.function.Supplier;
  * safe against a loop still holding it.
  */
 public final class MonitorLoop implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(MonitorLoop.class.getName());
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final ExitSource source;
@@ -236,26 +237,33 @@ public final class MonitorLoop implements AutoCloseable {
             }
         } catch (Throwable t) {
             fatal = t;
-            System.getLogger(MonitorLoop.class.getName()).log(System.Logger.Level.ERROR,
-                    "process monitor loop failed; failing every watch", t);
+            LOG.log(System.Logger.Level.ERROR, "process monitor loop failed; failing every watch", t);
         } finally {
-            synchronized (lock) {
-                closing = true;
-                byPid.clear();
-            }
+            shutdown(fatal);
+        }
+    }
+
+    /** Loop thread, last: no registration can arrive any more; end every one still held. */
+    private void shutdown(Throwable fatal) {
+        synchronized (lock) {
+            closing = true;
+            byPid.clear();
+        }
+        try {
             runCommands();
             LoopShutdown.endAll(this, List.copyOf(byKey.values()), fatal, successor);
+        } finally {
             source.close();
         }
     }
 
-    void runCommands() {
+    private void runCommands() {
         Runnable c;
         while ((c = commands.poll()) != null) {
             try {
                 c.run();
             } catch (RuntimeException e) {
-                System.getLogger(MonitorLoop.class.getName()).log(System.Logger.Level.WARNING, "monitor command failed", e);
+                LOG.log(System.Logger.Level.WARNING, "monitor command failed", e);
             }
         }
     }
