@@ -134,7 +134,8 @@ public final class Launcher {
 
     /**
      * The jailed path: {@link JailLauncher} parks a stub, applies limits and cgroup, then execs the
-     * target through setpriv/bwrap; it kills and reaps the stub itself on every failure.
+     * target through setpriv/bwrap; it kills and reaps the stub itself on every failure. The
+     * jailed child is its own containment (its cgroup, when the plan has one).
      */
     private static Launched launchJailed(SpawnPlan plan, PosixSpawner.Request request, MonitorLoop loop,
             ExitListener listener, StdioSetup stdio) throws SpawnException {
@@ -150,7 +151,7 @@ public final class Launcher {
         } catch (IOException e) {
             throw failure(plan, 0, "jail: " + e.getMessage(), e);
         }
-        return new Launched(jailed.pid(), jailed.registration(), stdio.stdin(), stdio.stdout(), stdio.stderr(), null);
+        return new Launched(jailed.pid(), jailed.registration(), stdio.stdin(), stdio.stdout(), stdio.stderr(), jailed);
     }
 
     private static Fd borrow(SpawnPlan plan, int parentFd, int childFd) throws SpawnException {

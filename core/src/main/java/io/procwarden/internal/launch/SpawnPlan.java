@@ -1,7 +1,7 @@
 package io.procwarden.internal.launch;
 
-import io.procwarden.JailSpec;
 import io.procwarden.Redirect;
+import io.procwarden.internal.jail.JailPlan;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -28,7 +28,7 @@ import java.util.TreeMap;
  */
 public record SpawnPlan(String command, List<String> argv, List<String> environment, Path directory, Redirect stdin,
         Redirect stdout, Redirect stderr, Map<Integer, Integer> preservedFds, boolean newSession,
-        boolean newProcessGroup, JailSpec jail) {
+        boolean newProcessGroup, JailPlan jail) {
     public SpawnPlan {
         Objects.requireNonNull(command, "command");
         argv = List.copyOf(argv);
