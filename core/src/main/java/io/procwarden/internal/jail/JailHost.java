@@ -5,7 +5,7 @@ import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Prlimit;
 import io.procwarden.internal.jail.cgroup.Cgroups;
-import io.procwarden.internal.monitor.ProcStat;
+import io.procwarden.internal.sys.ProcFs;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -212,6 +212,6 @@ public final class JailHost {
     }
 
     private static String readProc(String path) throws IOException {
-        return new String(ProcStat.readProcFile(Path.of(path)), StandardCharsets.US_ASCII);
+        return new String(ProcFs.readFile(Path.of(path)), StandardCharsets.US_ASCII);
     }
 }
