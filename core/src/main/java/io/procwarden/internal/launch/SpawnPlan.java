@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * @param stdin where fd 0 comes from
  * @param stdout where fd 1 goes
  * @param stderr where fd 2 goes (may be {@link Redirect#TO_STDOUT})
- * @param preservedFds child descriptor number to the parent's number it gets (both 3 and up for the child)
+ * @param preservedFds child descriptor number (3 and up) to the number in this process it gets a copy of
  * @param newSession setsid in the child
  * @param newProcessGroup setpgid(0, 0) in the child (implied by {@code newSession})
  * @param jail the jail, or null to run unjailed
