@@ -1,5 +1,7 @@
 package io.procwarden;
 
+import io.procwarden.internal.jail.Containment;
+import io.procwarden.internal.launch.Launched;
 import io.procwarden.internal.monitor.ExitListener;
 import io.procwarden.internal.monitor.MonitorLoop;
 import io.procwarden.internal.monitor.Registration;
@@ -11,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +34,11 @@ import java.util.concurrent.TimeoutException;
  * {@link #onExit()} and {@link #waitFor()} fail with {@link IllegalStateException} and the
  * signal methods return false.
  *
+ * <p>A jailed child with a cgroup ({@link JailSpec}) is contained: {@link #kill()} and
+ * {@link #terminate(Duration)} signal every process in its cgroup, so nothing it started
+ * outlives it; {@link #signal(Signal)} still reaches the one process we spawned, and
+ * {@link #oomKills()} says whether the OOM killer acted in the cgroup.
+ *
  * <p>{@link #close()} closes our ends of the pipes; it does not kill or wait for the child.
  * Thread-safe; the streams themselves are for one user at a time, like any stream. Parameters
  * must be non-null.
@@ -38,22 +46,18 @@ import java.util.concurrent.TimeoutException;
 public final class ChildProcess implements AutoCloseable {
     private final ProcessSpec spec;
     private final MonitorLoop monitor;
+    private final Launched launched;
     private final Registration registration;
     private final Exit exit;
-    private final OutputStream stdin;
-    private final InputStream stdout;
-    private final InputStream stderr;
     private final Process view;
 
-    ChildProcess(ProcessSpec spec, MonitorLoop monitor, Registration registration, Exit exit, OutputStream stdin,
-            InputStream stdout, InputStream stderr) {
+    /** Wraps what the launcher started from {@code spec}; {@code exit} is the listener it was registered with. */
+    ChildProcess(ProcessSpec spec, MonitorLoop monitor, Launched launched, Exit exit) {
         this.spec = spec;
         this.monitor = monitor;
-        this.registration = registration;
+        this.launched = launched;
+        this.registration = launched.registration();
         this.exit = exit;
-        this.stdin = stdin;
-        this.stdout = stdout;
-        this.stderr = stderr;
         this.view = new JdkProcessView(this);
     }
 
@@ -76,7 +80,7 @@ public final class ChildProcess implements AutoCloseable {
 
     /** The process id. */
     public long pid() {
-        return registration.pid();
+        return launched.pid();
     }
 
     /** The spec it was started from. */
@@ -164,13 +168,17 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
-    /** Sends SIGKILL; as {@link #signal(Signal)}. */
+    /**
+     * Sends SIGKILL; as {@link #signal(Signal)}. A contained (jailed, with a cgroup) child is killed
+     * with everything in its cgroup, atomically where the kernel can (cgroup v2 {@code cgroup.kill}).
+     */
     public boolean kill() {
-        return signal(Signal.KILL);
+        return signalContained(Signal.KILL);
     }
 
     /**
-     * Sends SIGTERM, then SIGKILL if the process has not ended after {@code grace}.
+     * Sends SIGTERM, then SIGKILL if the process has not ended after {@code grace}. For a
+     * contained child both go to every process in its cgroup, as {@link #kill()}.
      *
      * @return a new future of how it ended (as {@link #onExit()}); it fails if the escalation
      *     itself fails
@@ -219,7 +227,7 @@ public final class ChildProcess implements AutoCloseable {
     private CompletableFuture<ExitStatus> escalate(Duration grace, boolean group) {
         if (grace.isNegative()) throw new IllegalArgumentException("negative grace period: " + grace);
         CompletableFuture<ExitStatus> result = onExit();
-        boolean sent = group ? signalGroup(Signal.TERM) : signal(Signal.TERM);
+        boolean sent = group ? signalGroup(Signal.TERM) : signalContained(Signal.TERM);
         if (sent) {
             // orTimeout's timer is cancelled when the process ends first: nothing lingers.
             exit.future.copy().orTimeout(nanos(grace), TimeUnit.NANOSECONDS).whenComplete((status, error) -> {
@@ -234,6 +242,31 @@ public final class ChildProcess implements AutoCloseable {
             });
         }
         return result;
+    }
+
+    /** {@code signal} to the whole container if there is one (kill, terminate), else to the process. */
+    private boolean signalContained(Signal signal) {
+        Containment containment = launched.containment();
+        if (containment == null) return signal(signal);
+        if (exit.future.isDone()) return false;
+        try {
+            return containment.signalAll(signal.number());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * How many processes the OOM killer killed in the child's cgroup over its life, as counted
+     * when the child ended and its cgroup was torn down.
+     *
+     * @return the count (0 if it never acted); empty while the child runs, and for a child without
+     *     memory accounting (not jailed, or jailed without a memory limit or cgroup)
+     */
+    public OptionalLong oomKills() {
+        Containment containment = launched.containment();
+        if (containment == null || !exit.future.isDone()) return OptionalLong.empty();
+        return containment.oomKills();
     }
 
     /** A duration in nanoseconds for a timed wait: negative as 0, beyond 292 years as forever. */
@@ -253,7 +286,7 @@ public final class ChildProcess implements AutoCloseable {
      * @throws IllegalStateException if stdin is not {@link Redirect#PIPE}
      */
     public OutputStream stdin() {
-        return pipe(stdin, "stdin", spec.stdin());
+        return pipe(launched.stdin(), "stdin", spec.stdin());
     }
 
     /**
@@ -264,7 +297,7 @@ public final class ChildProcess implements AutoCloseable {
      * @throws IllegalStateException if stdout is not {@link Redirect#PIPE}
      */
     public InputStream stdout() {
-        return pipe(stdout, "stdout", spec.stdout());
+        return pipe(launched.stdout(), "stdout", spec.stdout());
     }
 
     /**
@@ -273,7 +306,7 @@ public final class ChildProcess implements AutoCloseable {
      * @throws IllegalStateException if stderr is not {@link Redirect#PIPE}
      */
     public InputStream stderr() {
-        return pipe(stderr, "stderr", spec.stderr());
+        return pipe(launched.stderr(), "stderr", spec.stderr());
     }
 
     private static <T> T pipe(T stream, String name, Redirect r) {
@@ -286,17 +319,22 @@ public final class ChildProcess implements AutoCloseable {
         return registration.hasPidfd();
     }
 
+    /** The registration with the monitor, for the test bridge (TestAccess) only. */
+    Registration registration() {
+        return registration;
+    }
+
     /** Package access for the Process view: the pipe or null. */
     OutputStream stdinOrNull() {
-        return stdin;
+        return launched.stdin();
     }
 
     InputStream stdoutOrNull() {
-        return stdout;
+        return launched.stdout();
     }
 
     InputStream stderrOrNull() {
-        return stderr;
+        return launched.stderr();
     }
 
     /**
@@ -313,7 +351,7 @@ public final class ChildProcess implements AutoCloseable {
     /** Closes our ends of the pipes. Does not kill or wait; idempotent. */
     @Override
     public void close() {
-        for (Closeable c : new Closeable[] {stdin, stdout, stderr}) {
+        for (Closeable c : new Closeable[] {launched.stdin(), launched.stdout(), launched.stderr()}) {
             if (c == null) continue;
             try {
                 c.close();

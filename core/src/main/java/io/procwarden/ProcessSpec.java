@@ -1,5 +1,9 @@
 package io.procwarden;
 
+import io.procwarden.internal.launch.Checks;
+import io.procwarden.internal.launch.Launched;
+import io.procwarden.internal.launch.Launcher;
+import io.procwarden.internal.launch.SpawnPlan;
 import io.procwarden.internal.spawn.FdCloser;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,48 +53,95 @@ import java.util.TreeSet;
  * be non-null ({@link NullPointerException} otherwise). Thread-safe: instances are immutable.
  */
 public final class ProcessSpec {
-    private enum EnvMode { INHERIT, INHERIT_ONLY, EXPLICIT }
+    /**
+     * Every setting, in one record: the compiler checks that each {@code with} below passes
+     * every field, and {@code equals}/{@code hashCode} cover all of them. Each component has a
+     * type of its own, so a value cannot land in the wrong field either.
+     */
+    private record Settings(String command, List<String> args, Path directory, Environment environment,
+            Stdio stdio, Map<Integer, Integer> preserved, Grouping grouping, JailSpec jail) {
+        Settings {
+            args = List.copyOf(args);
+            preserved = java.util.Collections.unmodifiableMap(new TreeMap<>(preserved));
+        }
 
-    private final String command;
-    private final List<String> args;
-    private final Path directory; // null: this JVM's
-    private final EnvMode envMode;
-    private final Map<String, String> envBase; // EXPLICIT: the map
-    private final Set<String> envNames; // INHERIT_ONLY: the names
-    private final Map<String, String> envSet; // set on top of any mode
-    private final Redirect stdin;
-    private final Redirect stdout;
-    private final Redirect stderr;
-    private final Map<Integer, Integer> preserved; // child fd -> parent fd
-    private final boolean newSession;
-    private final boolean newProcessGroup;
-    private final JailSpec jail; // null: not jailed
+        Settings withArgs(List<String> a) {
+            return new Settings(command, a, directory, environment, stdio, preserved, grouping, jail);
+        }
 
-    private ProcessSpec(String command, List<String> args, Path directory, EnvMode envMode, Map<String, String> envBase,
-            Set<String> envNames, Map<String, String> envSet, Redirect stdin, Redirect stdout, Redirect stderr,
-            Map<Integer, Integer> preserved, boolean newSession, boolean newProcessGroup, JailSpec jail) {
-        this.command = command;
-        this.args = List.copyOf(args);
-        this.directory = directory;
-        this.envMode = envMode;
-        this.envBase = unmodifiableSorted(envBase);
-        this.envNames = java.util.Collections.unmodifiableSet(new TreeSet<>(envNames));
-        this.envSet = unmodifiableSorted(envSet);
-        this.stdin = stdin;
-        this.stdout = stdout;
-        this.stderr = stderr;
-        this.preserved = java.util.Collections.unmodifiableMap(new TreeMap<>(preserved));
-        this.newSession = newSession;
-        this.newProcessGroup = newProcessGroup;
-        this.jail = jail;
+        Settings withDirectory(Path d) {
+            return new Settings(command, args, d, environment, stdio, preserved, grouping, jail);
+        }
+
+        Settings withEnvironment(Environment e) {
+            return new Settings(command, args, directory, e, stdio, preserved, grouping, jail);
+        }
+
+        Settings withStdio(Stdio io) {
+            return new Settings(command, args, directory, environment, io, preserved, grouping, jail);
+        }
+
+        Settings withPreserved(Map<Integer, Integer> p) {
+            return new Settings(command, args, directory, environment, stdio, p, grouping, jail);
+        }
+
+        Settings withGrouping(Grouping g) {
+            return new Settings(command, args, directory, environment, stdio, preserved, g, jail);
+        }
+
+        Settings withJail(JailSpec j) {
+            return new Settings(command, args, directory, environment, stdio, preserved, grouping, j);
+        }
+    }
+
+    /**
+     * Where the child's environment starts from. {@link Inherit} is "unset": this JVM's, passed
+     * through unchanged; {@link Exactly} with no variables is "cleared": the child gets none.
+     */
+    private sealed interface Base permits Inherit, InheritOnly, Exactly {}
+
+    private record Inherit() implements Base {}
+
+    private record InheritOnly(Set<String> names) implements Base {
+        InheritOnly {
+            names = java.util.Collections.unmodifiableSet(new TreeSet<>(names));
+        }
+    }
+
+    private record Exactly(Map<String, String> variables) implements Base {
+        Exactly {
+            variables = sorted(variables);
+        }
+    }
+
+    /** The base plus the variables {@link #env} sets on top of it. */
+    private record Environment(Base base, Map<String, String> set) {
+        static final Environment INHERIT = new Environment(new Inherit(), Map.of());
+
+        Environment {
+            set = sorted(set);
+        }
+    }
+
+    private record Stdio(Redirect in, Redirect out, Redirect err) {
+        static final Stdio INHERIT = new Stdio(Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT);
+    }
+
+    /** A new session implies a new process group; asking for a group in a new session changes nothing. */
+    private enum Grouping { INHERIT, PROCESS_GROUP, SESSION }
+
+    private final Settings s;
+
+    private ProcessSpec(Settings s) {
+        this.s = s;
     }
 
     /** A spec for {@code command} with {@code args}; everything else at its default. */
     public static ProcessSpec of(String command, String... args) {
-        checkText("command", Objects.requireNonNull(command, "command"));
+        Checks.text("command", Objects.requireNonNull(command, "command"));
         if (command.isEmpty()) throw new IllegalArgumentException("empty command");
-        return new ProcessSpec(command, List.of(), null, EnvMode.INHERIT, Map.of(), Set.of(), Map.of(),
-                Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT, Map.of(), false, false, null).args(args);
+        return new ProcessSpec(new Settings(command, List.of(), null, Environment.INHERIT, Stdio.INHERIT, Map.of(),
+                Grouping.INHERIT, null)).args(args);
     }
 
     /** A spec from a command line already split into words: the first is the command. */
@@ -107,16 +158,13 @@ public final class ProcessSpec {
     /** The same with these arguments (replacing any earlier ones; {@code argv[1..]}). */
     public ProcessSpec args(List<String> args) {
         List<String> copy = new ArrayList<>(args.size());
-        for (String a : args) copy.add(checkText("argument", Objects.requireNonNull(a, "argument")));
-        return new ProcessSpec(command, copy, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                preserved, newSession, newProcessGroup, jail);
+        for (String a : args) copy.add(Checks.text("argument", Objects.requireNonNull(a, "argument")));
+        return new ProcessSpec(s.withArgs(copy));
     }
 
     /** The same, run in {@code dir} (the child {@code chdir}s there before exec). */
     public ProcessSpec directory(Path dir) {
-        checkText("directory", Objects.requireNonNull(dir, "dir").toString());
-        return new ProcessSpec(command, args, dir, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                preserved, newSession, newProcessGroup, jail);
+        return new ProcessSpec(s.withDirectory(Checks.path("directory", Objects.requireNonNull(dir, "dir"))));
     }
 
     /**
@@ -126,50 +174,54 @@ public final class ProcessSpec {
      * with them, {@link System#getenv()} plus the settings.
      */
     public ProcessSpec inheritEnvironment() {
-        return new ProcessSpec(command, args, directory, EnvMode.INHERIT, Map.of(), Set.of(), envSet, stdin, stdout,
-                stderr, preserved, newSession, newProcessGroup, jail);
+        return new ProcessSpec(s.withEnvironment(new Environment(new Inherit(), s.environment().set())));
     }
 
-    /** The same with only these variables of this JVM's environment ({@link System#getenv()}), plus {@link #env} settings. */
+    /**
+     * The same with only these variables of this JVM's environment ({@link System#getenv()}), plus
+     * {@link #env} settings. No names: nothing is inherited.
+     */
     public ProcessSpec inheritEnvironmentOnly(Collection<String> names) {
         Set<String> copy = new TreeSet<>();
-        for (String n : names) copy.add(checkEnvName(n));
-        return new ProcessSpec(command, args, directory, EnvMode.INHERIT_ONLY, Map.of(), copy, envSet, stdin, stdout,
-                stderr, preserved, newSession, newProcessGroup, jail);
+        for (String n : names) copy.add(Checks.environmentName(n));
+        return new ProcessSpec(s.withEnvironment(new Environment(new InheritOnly(copy), s.environment().set())));
     }
 
-    /** The same with exactly this environment (plus later {@link #env} settings); nothing is inherited. */
+    /**
+     * The same with exactly this environment (plus later {@link #env} settings); nothing is
+     * inherited. An empty map clears the environment: the child starts with no variables, which
+     * is not the same as {@link #inheritEnvironment()} (the default).
+     */
     public ProcessSpec environment(Map<String, String> variables) {
         Map<String, String> copy = new TreeMap<>();
-        variables.forEach((k, v) -> copy.put(checkEnvName(k), checkText("environment value of " + k, v)));
-        return new ProcessSpec(command, args, directory, EnvMode.EXPLICIT, copy, Set.of(), envSet, stdin, stdout,
-                stderr, preserved, newSession, newProcessGroup, jail);
+        variables.forEach((k, v) -> copy.put(Checks.environmentName(k), Checks.text("environment value of " + k, v)));
+        return new ProcessSpec(s.withEnvironment(new Environment(new Exactly(copy), s.environment().set())));
     }
 
     /** The same with one variable set (on top of the inherited or given environment). */
     public ProcessSpec env(String name, String value) {
-        Map<String, String> copy = new TreeMap<>(envSet);
-        copy.put(checkEnvName(name), checkText("environment value of " + name, Objects.requireNonNull(value, "value")));
-        return new ProcessSpec(command, args, directory, envMode, envBase, envNames, copy, stdin, stdout, stderr,
-                preserved, newSession, newProcessGroup, jail);
+        Map<String, String> copy = new TreeMap<>(s.environment().set());
+        copy.put(Checks.environmentName(name),
+                Checks.text("environment value of " + name, Objects.requireNonNull(value, "value")));
+        return new ProcessSpec(s.withEnvironment(new Environment(s.environment().base(), copy)));
     }
 
     /** The same with stdin redirected: INHERIT, DISCARD, PIPE or {@link Redirect#from(Path)}. */
     public ProcessSpec stdin(Redirect r) {
-        return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, checkRedirect(r, 0),
-                stdout, stderr, preserved, newSession, newProcessGroup, jail);
+        Stdio io = s.stdio();
+        return new ProcessSpec(s.withStdio(new Stdio(checkRedirect(r, 0), io.out(), io.err())));
     }
 
     /** The same with stdout redirected: INHERIT, DISCARD, PIPE, {@link Redirect#to} or {@link Redirect#appendTo}. */
     public ProcessSpec stdout(Redirect r) {
-        return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, checkRedirect(r, 1),
-                stderr, preserved, newSession, newProcessGroup, jail);
+        Stdio io = s.stdio();
+        return new ProcessSpec(s.withStdio(new Stdio(io.in(), checkRedirect(r, 1), io.err())));
     }
 
     /** The same with stderr redirected: as stdout, or {@link Redirect#TO_STDOUT}. */
     public ProcessSpec stderr(Redirect r) {
-        return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout,
-                checkRedirect(r, 2), preserved, newSession, newProcessGroup, jail);
+        Stdio io = s.stdio();
+        return new ProcessSpec(s.withStdio(new Stdio(io.in(), io.out(), checkRedirect(r, 2))));
     }
 
     /**
@@ -187,22 +239,19 @@ public final class ProcessSpec {
         if (childFd <= 2) {
             throw new IllegalArgumentException("child fd " + childFd + " is a standard stream; use stdin/stdout/stderr");
         }
-        Map<Integer, Integer> copy = new TreeMap<>(preserved);
+        Map<Integer, Integer> copy = new TreeMap<>(s.preserved());
         copy.put(childFd, parentFd);
-        return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                copy, newSession, newProcessGroup, jail);
+        return new ProcessSpec(s.withPreserved(copy));
     }
 
     /** The same, started in a new session ({@code setsid}): it leads a new session and process group, without a terminal. */
     public ProcessSpec newSession() {
-        return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                preserved, true, newProcessGroup, jail);
+        return new ProcessSpec(s.withGrouping(Grouping.SESSION));
     }
 
     /** The same, started as the leader of a new process group ({@code setpgid(0, 0)}) in this session. */
     public ProcessSpec newProcessGroup() {
-        return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                preserved, newSession, true, jail);
+        return s.grouping() == Grouping.SESSION ? this : new ProcessSpec(s.withGrouping(Grouping.PROCESS_GROUP));
     }
 
     /**
@@ -212,13 +261,12 @@ public final class ProcessSpec {
      * capability when this host cannot honour the jail; it is never silently weaker.
      */
     public ProcessSpec jail(JailSpec jail) {
-        return new ProcessSpec(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                preserved, newSession, newProcessGroup, Objects.requireNonNull(jail, "jail"));
+        return new ProcessSpec(s.withJail(Objects.requireNonNull(jail, "jail")));
     }
 
     /** The jail, if any. */
     public Optional<JailSpec> jailSpec() {
-        return Optional.ofNullable(jail);
+        return Optional.ofNullable(s.jail());
     }
 
     /**
@@ -239,7 +287,10 @@ public final class ProcessSpec {
      * @throws IllegalStateException if the monitor is closed, or as {@link #spawn()}
      */
     public ChildProcess spawn(ProcessMonitor monitor) throws SpawnException {
-        return ProcessLauncher.launch(this, Objects.requireNonNull(monitor, "monitor"));
+        Objects.requireNonNull(monitor, "monitor");
+        ChildProcess.Exit exit = new ChildProcess.Exit();
+        Launched launched = Launcher.launch(toPlan(), monitor.loop(), exit);
+        return new ChildProcess(this, monitor.loop(), launched, exit);
     }
 
     /**
@@ -254,62 +305,75 @@ public final class ProcessSpec {
 
     /** The command as given. */
     public String command() {
-        return command;
+        return s.command();
     }
 
     /** The arguments after the command. */
     public List<String> args() {
-        return args;
+        return s.args();
     }
 
     /** The working directory; empty means this JVM's. */
     public Optional<Path> directory() {
-        return Optional.ofNullable(directory);
+        return Optional.ofNullable(s.directory());
     }
 
     /** Where stdin comes from. */
     public Redirect stdin() {
-        return stdin;
+        return s.stdio().in();
     }
 
     /** Where stdout goes. */
     public Redirect stdout() {
-        return stdout;
+        return s.stdio().out();
     }
 
     /** Where stderr goes. */
     public Redirect stderr() {
-        return stderr;
+        return s.stdio().err();
     }
 
     /** Preserved descriptors: child number to this JVM's number, sorted by child number. */
     public Map<Integer, Integer> preservedFds() {
-        return preserved;
+        return s.preserved();
     }
 
     /** True if the child starts a new session. */
     public boolean isNewSession() {
-        return newSession;
+        return s.grouping() == Grouping.SESSION;
     }
 
     /** True if the child leads a new process group (also true for a new session). */
     public boolean isNewProcessGroup() {
-        return newProcessGroup || newSession;
+        return s.grouping() != Grouping.INHERIT;
+    }
+
+    /**
+     * The plan the launcher runs, resolved now: argv, the environment from this JVM's as it is at
+     * this moment, and the jail's own plan.
+     */
+    SpawnPlan toPlan() {
+        List<String> argv = new ArrayList<>(s.args().size() + 1);
+        argv.add(s.command());
+        argv.addAll(s.args());
+        return new SpawnPlan(s.command(), argv, environmentEntries(), s.directory(), stdin(), stdout(), stderr(),
+                s.preserved(), isNewSession(), isNewProcessGroup(), s.jail() == null ? null : s.jail().toPlan());
     }
 
     /** {@code "NAME=value"} entries for the child, or null to pass this process's {@code environ} unchanged. */
-    List<String> environmentEntries() {
-        if (envMode == EnvMode.INHERIT && envSet.isEmpty()) return null;
+    private List<String> environmentEntries() {
+        Environment e = s.environment();
+        if (e.base() instanceof Inherit && e.set().isEmpty()) return null;
         Map<String, String> env = new TreeMap<>();
-        switch (envMode) {
-            case INHERIT -> env.putAll(System.getenv());
-            case INHERIT_ONLY -> envNames.forEach(n -> {
+        switch (e.base()) {
+            case Inherit i -> env.putAll(System.getenv());
+            case InheritOnly(Set<String> names) -> names.forEach(n -> {
                 String v = System.getenv(n);
                 if (v != null) env.put(n, v);
             });
-            case EXPLICIT -> env.putAll(envBase);
+            case Exactly(Map<String, String> variables) -> env.putAll(variables);
         }
-        env.putAll(envSet);
+        env.putAll(e.set());
         List<String> entries = new ArrayList<>(env.size());
         env.forEach((k, v) -> entries.add(k + "=" + v));
         return entries;
@@ -317,52 +381,35 @@ public final class ProcessSpec {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ProcessSpec s && s.command.equals(command) && s.args.equals(args)
-                && Objects.equals(s.directory, directory) && s.envMode == envMode && s.envBase.equals(envBase)
-                && s.envNames.equals(envNames) && s.envSet.equals(envSet) && s.stdin.equals(stdin)
-                && s.stdout.equals(stdout) && s.stderr.equals(stderr) && s.preserved.equals(preserved)
-                && s.newSession == newSession && s.newProcessGroup == newProcessGroup && Objects.equals(s.jail, jail);
+        return o instanceof ProcessSpec other && other.s.equals(s);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(command, args, directory, envMode, envBase, envNames, envSet, stdin, stdout, stderr,
-                preserved, newSession, newProcessGroup, jail);
+        return s.hashCode();
     }
 
     /** A readable summary; environment values are not shown (they may hold secrets). */
     @Override
     public String toString() {
-        StringBuilder b = new StringBuilder("ProcessSpec[").append(command);
-        args.forEach(a -> b.append(' ').append(a));
-        if (directory != null) b.append(", directory ").append(directory);
-        b.append(", env ").append(envMode.name().toLowerCase(java.util.Locale.ROOT));
-        if (envMode == EnvMode.INHERIT_ONLY) b.append(' ').append(envNames);
-        if (!envSet.isEmpty()) b.append(" + ").append(envSet.keySet());
-        b.append(", stdin ").append(stdin).append(", stdout ").append(stdout).append(", stderr ").append(stderr);
-        if (!preserved.isEmpty()) b.append(", fds ").append(preserved);
-        if (newSession) b.append(", new session");
-        else if (newProcessGroup) b.append(", new process group");
-        if (jail != null) b.append(", jailed");
+        StringBuilder b = new StringBuilder("ProcessSpec[").append(s.command());
+        s.args().forEach(a -> b.append(' ').append(a));
+        if (s.directory() != null) b.append(", directory ").append(s.directory());
+        b.append(", env ").append(switch (s.environment().base()) {
+            case Inherit i -> "inherit";
+            case InheritOnly(Set<String> names) -> "inherit_only " + names;
+            case Exactly x -> "explicit";
+        });
+        if (!s.environment().set().isEmpty()) b.append(" + ").append(s.environment().set().keySet());
+        b.append(", stdin ").append(stdin()).append(", stdout ").append(stdout()).append(", stderr ").append(stderr());
+        if (!s.preserved().isEmpty()) b.append(", fds ").append(s.preserved());
+        switch (s.grouping()) {
+            case SESSION -> b.append(", new session");
+            case PROCESS_GROUP -> b.append(", new process group");
+            case INHERIT -> { }
+        }
+        if (s.jail() != null) b.append(", jailed");
         return b.append(']').toString();
-    }
-
-    private static String checkText(String what, String s) {
-        Objects.requireNonNull(s, what);
-        int nul = s.indexOf('\0');
-        if (nul >= 0) {
-            throw new IllegalArgumentException(what + " contains NUL at index " + nul + ": \"" + s.replace("\0", "\\0") + "\"");
-        }
-        return s;
-    }
-
-    private static String checkEnvName(String name) {
-        checkText("environment name", Objects.requireNonNull(name, "environment name"));
-        if (name.isEmpty()) throw new IllegalArgumentException("empty environment variable name");
-        if (name.indexOf('=') >= 0) {
-            throw new IllegalArgumentException("environment variable name contains '=': \"" + name + "\"");
-        }
-        return name;
     }
 
     private static Redirect checkRedirect(Redirect r, int fd) {
@@ -373,7 +420,7 @@ public final class ProcessSpec {
         return r;
     }
 
-    private static Map<String, String> unmodifiableSorted(Map<String, String> m) {
+    private static Map<String, String> sorted(Map<String, String> m) {
         return java.util.Collections.unmodifiableMap(new TreeMap<>(m));
     }
 }

@@ -1,5 +1,6 @@
 package io.procwarden;
 
+import io.procwarden.internal.launch.Checks;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -74,11 +75,7 @@ public final class Redirect {
     }
 
     private static Path checkFile(Path file) {
-        Objects.requireNonNull(file, "file");
-        if (file.toString().indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("file name contains NUL: " + file.toString().replace("\0", "\\0"));
-        }
-        return file;
+        return Checks.path("file name", Objects.requireNonNull(file, "file"));
     }
 
     /** The kind of redirect. */

@@ -25,7 +25,16 @@ public final class SpawnException extends IOException {
     private final int errno;
     private final String errnoName;
 
-    SpawnException(String program, Path directory, int errno, String detail, Throwable cause) {
+    /**
+     * Creates the exception; the message is built from the parts as shown above.
+     *
+     * @param program the command as the spec gave it
+     * @param directory the working directory the spec gave, or null for this JVM's
+     * @param errno the platform's error number, or 0 when the failure has none
+     * @param detail what went wrong, after the errno; may be null
+     * @param cause the underlying failure; may be null
+     */
+    public SpawnException(String program, Path directory, int errno, String detail, Throwable cause) {
         super(message(program, directory, errno, detail), cause);
         this.program = program;
         this.directory = directory == null ? null : directory.toString();

@@ -70,17 +70,59 @@ class ProcessSpecTest {
     @Test
     void environmentModes() {
         ProcessSpec s = ProcessSpec.of("env");
-        assertThat(s.environmentEntries()).as("plain inheritance passes environ through").isNull();
-        assertThat(s.environment(Map.of("B", "2", "A", "1")).env("C", "3").environmentEntries())
+        assertThat(s.toPlan().environment()).as("plain inheritance passes environ through").isNull();
+        assertThat(s.environment(Map.of("B", "2", "A", "1")).env("C", "3").toPlan().environment())
                 .containsExactly("A=1", "B=2", "C=3");
         Map<String, String> withEmpty = new HashMap<>();
         withEmpty.put("EMPTY", "");
-        assertThat(s.environment(withEmpty).environmentEntries()).containsExactly("EMPTY=");
+        assertThat(s.environment(withEmpty).toPlan().environment()).containsExactly("EMPTY=");
         String home = System.getenv("HOME");
-        assertThat(s.inheritEnvironmentOnly(List.of("HOME", "SURELY_NOT_SET_ANYWHERE")).environmentEntries())
+        assertThat(s.inheritEnvironmentOnly(List.of("HOME", "SURELY_NOT_SET_ANYWHERE")).toPlan().environment())
                 .containsExactly("HOME=" + home);
-        assertThat(s.env("ZZ_EXTRA", "1").environmentEntries()).contains("ZZ_EXTRA=1", "HOME=" + home);
-        assertThat(s.environment(Map.of("A", "1")).inheritEnvironment().environmentEntries()).isNull();
+        assertThat(s.env("ZZ_EXTRA", "1").toPlan().environment()).contains("ZZ_EXTRA=1", "HOME=" + home);
+        assertThat(s.environment(Map.of("A", "1")).inheritEnvironment().toPlan().environment()).isNull();
+    }
+
+    @Test
+    void unsetAndClearedEnvironmentsAreToldApart() {
+        ProcessSpec s = ProcessSpec.of("env");
+        ProcessSpec cleared = s.environment(Map.of());
+        assertThat(cleared.toPlan().environment()).as("cleared: no variables at all").isEmpty();
+        assertThat(s.toPlan().environment()).as("unset: environ as it is").isNull();
+        assertThat(cleared).isNotEqualTo(s);
+        assertThat(cleared.inheritEnvironment()).as("back to unset").isEqualTo(s);
+        assertThat(s.inheritEnvironmentOnly(List.of()).toPlan().environment()).as("no names: nothing inherited").isEmpty();
+        assertThat(s.inheritEnvironmentOnly(List.of())).isNotEqualTo(cleared);
+        assertThat(cleared.toString()).contains("env explicit");
+    }
+
+    @Test
+    void theSpecResolvesIntoOnePlan() {
+        JailSpec jail = JailSpec.none();
+        var plan = ProcessSpec.of("cat", "-u", "x").directory(Path.of("/tmp")).stdin(Redirect.PIPE)
+                .stderr(Redirect.TO_STDOUT).preserveFd(9, 4).preserveFd(8, 3).newProcessGroup().jail(jail).toPlan();
+        assertThat(plan.command()).isEqualTo("cat");
+        assertThat(plan.argv()).containsExactly("cat", "-u", "x");
+        assertThat(plan.directory()).isEqualTo(Path.of("/tmp"));
+        assertThat(plan.stdin()).isEqualTo(Redirect.PIPE);
+        assertThat(plan.stdout()).isEqualTo(Redirect.INHERIT);
+        assertThat(plan.stderr()).isEqualTo(Redirect.TO_STDOUT);
+        assertThat(plan.preservedFds()).containsExactly(Map.entry(3, 8), Map.entry(4, 9));
+        assertThat(plan.newProcessGroup()).isTrue();
+        assertThat(plan.newSession()).isFalse();
+        assertThat(plan.jail()).isEqualTo(jail.toPlan());
+        var session = ProcessSpec.of("ls").newSession().toPlan();
+        assertThat(session.newSession()).isTrue();
+        assertThat(session.newProcessGroup()).as("a session leader leads its group").isTrue();
+        assertThat(ProcessSpec.of("ls").toPlan().jail()).isNull();
+    }
+
+    @Test
+    void aNewProcessGroupInANewSessionChangesNothing() {
+        ProcessSpec session = ProcessSpec.of("ls").newSession();
+        assertThat(session.newProcessGroup()).isEqualTo(session);
+        assertThat(ProcessSpec.of("ls").newProcessGroup().newSession()).isEqualTo(session);
+        assertThat(session.newProcessGroup().toString()).contains("new session").doesNotContain("process group");
     }
 
     @Test

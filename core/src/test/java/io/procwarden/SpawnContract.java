@@ -74,6 +74,7 @@ abstract class SpawnContract {
             assertThat(p.isAlive()).isFalse();
             assertThat(p.waitFor()).isEqualTo(new ExitStatus.Exited(7));
             assertThat(p.resourceUsage()).isPresent();
+            assertThat(p.oomKills()).as("no memory accounting without a jail").isEmpty();
             assertThat(p.handleMode()).as("pidfd where the kernel (or a seccomp filter) allows it")
                     .isEqualTo(MonitorBackend.PIDFD.isAvailable());
             assertThat(Children.state((int) p.pid())).as("reaped, no zombie").isEqualTo('?');

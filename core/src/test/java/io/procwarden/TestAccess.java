@@ -18,12 +18,6 @@ public final class TestAccess {
 
     /** The child's registration with its monitor, to call the signalling layer below the handle's own checks. */
     public static Registration registration(ChildProcess child) {
-        try {
-            var field = ChildProcess.class.getDeclaredField("registration");
-            field.setAccessible(true);
-            return (Registration) field.get(child);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        return child.registration();
     }
 }

@@ -12,6 +12,7 @@ import io.procwarden.Redirect;
 import io.procwarden.SpawnException;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Unistd;
+import io.procwarden.internal.sys.ProcFs;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -236,7 +237,7 @@ final class JailFixture implements AutoCloseable {
             for (Path t : tasks.toList()) {
                 String text;
                 try {
-                    text = new String(io.procwarden.internal.sys.ProcFs.readFile(t.resolve("children")), StandardCharsets.US_ASCII);
+                    text = new String(ProcFs.readFile(t.resolve("children")), StandardCharsets.US_ASCII);
                 } catch (IOException e) {
                     continue; // the thread ended
                 }
