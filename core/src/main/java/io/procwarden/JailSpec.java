@@ -4,6 +4,7 @@ import io.procwarden.internal.ffi.Prlimit;
 import io.procwarden.internal.jail.JailHost;
 import io.procwarden.internal.jail.JailPlan;
 import io.procwarden.internal.jail.cgroup.CgroupLimits;
+import io.procwarden.internal.launch.Checks;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -128,8 +129,8 @@ public final class JailSpec {
     public record Bind(Path source, Path destination) {
         /** Validates the paths. */
         public Bind {
-            checkAbsolute("bind source", source);
-            checkAbsolute("bind destination", destination);
+            Checks.absolutePath("bind source", source);
+            Checks.absolutePath("bind destination", destination);
         }
     }
 
@@ -453,7 +454,7 @@ public final class JailSpec {
 
     /** The same with an empty, private tmpfs mounted on {@code path}. */
     public JailSpec tmpfs(Path path) {
-        checkAbsolute("tmpfs", path);
+        Checks.absolutePath("tmpfs", path);
         return new JailSpec(s.withSandbox(s.sandbox().withTmpfs(append(s.sandbox().tmpfs(), path))));
     }
 
@@ -464,7 +465,7 @@ public final class JailSpec {
 
     /** The same using this bubblewrap executable (default: system property {@code procwarden.bwrap}, else {@code bwrap} on a standard path). */
     public JailSpec bubblewrap(Path executable) {
-        checkAbsolute("bubblewrap executable", executable);
+        Checks.absolutePath("bubblewrap executable", executable);
         return new JailSpec(s.withSandbox(s.sandbox().withBubblewrap(executable)));
     }
 
@@ -482,12 +483,7 @@ public final class JailSpec {
     /** The same keeping only these environment variables. */
     public JailSpec environmentAllowlist(Collection<String> names) {
         Set<String> set = new TreeSet<>();
-        for (String n : names) {
-            if (n.isEmpty() || n.indexOf('=') >= 0 || n.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("not an environment variable name: \"" + n.replace("\0", "\\0") + "\"");
-            }
-            set.add(n);
-        }
+        for (String n : names) set.add(Checks.environmentName(n));
         return new JailSpec(s.withEnvironmentAllowlist(Collections.unmodifiableSet(set)));
     }
 
@@ -498,7 +494,7 @@ public final class JailSpec {
      * when the child is seen to end.
      */
     public JailSpec pidFile(Path path) {
-        checkText("pid file", Objects.requireNonNull(path, "path").toString());
+        Checks.path("pid file", path);
         Path abs = path.toAbsolutePath();
         return new JailSpec(s.withPidFile(abs));
     }
@@ -710,14 +706,5 @@ public final class JailSpec {
     private static int checkId(String what, int id) {
         if (id < 0) throw new IllegalArgumentException(what + " must not be negative: " + id);
         return id;
-    }
-
-    private static void checkAbsolute(String what, Path p) {
-        checkText(what, Objects.requireNonNull(p, what).toString());
-        if (!p.isAbsolute()) throw new IllegalArgumentException(what + " must be an absolute path: " + p);
-    }
-
-    private static void checkText(String what, String text) {
-        if (text.indexOf('\0') >= 0) throw new IllegalArgumentException(what + " contains NUL: " + text.replace("\0", "\\0"));
     }
 }
