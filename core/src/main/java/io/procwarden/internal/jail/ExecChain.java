@@ -1,7 +1,7 @@
 package io.procwarden.internal.jail;
 
 import io.procwarden.JailSpec;
-import io.procwarden.internal.ffi.Prlimit;
+import io.procwarden.internal.ffi.Resource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,19 +58,19 @@ final class ExecChain {
 
     static int resource(JailSpec.Resource r) {
         return switch (r) {
-            case CPU -> Prlimit.RLIMIT_CPU;
-            case FSIZE -> Prlimit.RLIMIT_FSIZE;
-            case STACK -> Prlimit.RLIMIT_STACK;
-            case CORE -> Prlimit.RLIMIT_CORE;
-            case NPROC -> Prlimit.RLIMIT_NPROC;
-            case NOFILE -> Prlimit.RLIMIT_NOFILE;
-            case AS -> Prlimit.RLIMIT_AS;
+            case CPU -> Resource.RLIMIT_CPU;
+            case FSIZE -> Resource.RLIMIT_FSIZE;
+            case STACK -> Resource.RLIMIT_STACK;
+            case CORE -> Resource.RLIMIT_CORE;
+            case NPROC -> Resource.RLIMIT_NPROC;
+            case NOFILE -> Resource.RLIMIT_NOFILE;
+            case AS -> Resource.RLIMIT_AS;
         };
     }
 
     /** A spec value as {@code rlim_t}. */
     static long rlim(long value) {
-        return value == JailSpec.Limit.UNLIMITED ? Prlimit.RLIM_INFINITY : value;
+        return value == JailSpec.Limit.UNLIMITED ? Resource.RLIM_INFINITY : value;
     }
 
     /**

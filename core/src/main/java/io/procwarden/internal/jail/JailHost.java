@@ -4,7 +4,7 @@ import io.procwarden.JailSpec;
 import io.procwarden.JailUnavailableException;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Platform;
-import io.procwarden.internal.ffi.Prlimit;
+import io.procwarden.internal.ffi.Resource;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -90,14 +90,14 @@ public final class JailHost {
             long wanted = ExecChain.rlim(e.getValue().hard());
             long own;
             try {
-                own = Prlimit.get(0, resource).hard();
+                own = Resource.prlimit(0, resource).hard();
             } catch (SyscallException ex) {
                 throw new JailUnavailableException("getrlimit", ex.getMessage());
             }
             if (Long.compareUnsigned(wanted, own) > 0) {
                 throw new JailUnavailableException("CAP_SYS_RESOURCE to raise a hard limit",
-                        "the spec sets hard " + Prlimit.name(resource) + " " + e.getValue().hard()
-                        + " above this process's " + (own == Prlimit.RLIM_INFINITY ? "unlimited" : Long.toUnsignedString(own)));
+                        "the spec sets hard " + Resource.name(resource) + " " + e.getValue().hard()
+                        + " above this process's " + (own == Resource.RLIM_INFINITY ? "unlimited" : Long.toUnsignedString(own)));
             }
         }
     }

@@ -5,7 +5,7 @@ import io.procwarden.ProcessIdentity;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
-import io.procwarden.internal.ffi.Prlimit;
+import io.procwarden.internal.ffi.Resource;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Unistd;
 import io.procwarden.internal.ffi.Wait;
@@ -198,7 +198,7 @@ public final class JailLauncher {
                         soft = ExecChain.parentNofile(soft);
                         hard = ExecChain.parentNofile(hard);
                     }
-                    Prlimit.set(pid, ExecChain.resource(e.getKey()), soft, hard);
+                    Resource.prlimit(pid, ExecChain.resource(e.getKey()), soft, hard);
                 }
                 if (cgroup != null) cgroup.attach(pid);
             } catch (IOException e) {
