@@ -1,12 +1,12 @@
 package io.procwarden.bench;
 
 import io.procwarden.MonitorBackend;
+import io.procwarden.ProcessSpec;
 import io.procwarden.SyscallException;
-import io.procwarden.internal.monitor.ProcStat;
-import io.procwarden.internal.spawn.FdCloser;
+import io.procwarden.internal.ffi.Resource;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -28,13 +28,12 @@ final class Machine {
         m.put("glibc", BenchNative.glibcVersion());
         m.put("JDK", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
                 + Runtime.version());
-        m.put("JVM options", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())
-                .replaceAll("-D\\S+", "").replaceAll(" +", " ").trim());
+        m.put("JVM options", Jvm.shownOptions());
         m.put("monitor backend", MonitorBackend.best().id() + " (" + MonitorBackend.best().description() + ")");
-        m.put("spawn fd cleanup", FdCloser.mechanism().description());
+        m.put("spawn fd cleanup", ProcessSpec.fdCloseMechanism().description());
         try {
-            long[] nofile = BenchNative.nofileLimit();
-            m.put("RLIMIT_NOFILE", nofile[0] + " soft / " + nofile[1] + " hard");
+            Resource.Limit nofile = BenchNative.nofileLimit();
+            m.put("RLIMIT_NOFILE", nofile.soft() + " soft / " + nofile.hard() + " hard");
         } catch (SyscallException e) {
             m.put("RLIMIT_NOFILE", e.getMessage());
         }
@@ -88,9 +87,11 @@ final class Machine {
         }
     }
 
+    /** A /proc (or /sys) file as text, trimmed; the reason when it cannot be read. */
     static String proc(String path) {
         try {
-            return new String(ProcStat.readProcFile(Path.of(path)), StandardCharsets.US_ASCII).trim();
+            // readAllBytes reads to EOF: a /proc file's size of 0 is only the first guess.
+            return new String(Files.readAllBytes(Path.of(path)), StandardCharsets.US_ASCII).trim();
         } catch (IOException e) {
             return "unreadable (" + e + ")";
         }
