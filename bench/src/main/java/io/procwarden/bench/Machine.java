@@ -4,7 +4,9 @@ import io.procwarden.MonitorBackend;
 import io.procwarden.ProcessSpec;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Resource;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,11 +89,24 @@ final class Machine {
         }
     }
 
+    /**
+     * A /proc file's bytes, read in one large first read. Not {@code Files.readAllBytes}: it
+     * reads a file of size 0 (every /proc file) one byte first, and a sysctl file
+     * ({@code /proc/sys/...}) answers only a read at offset 0, so it would yield one byte.
+     */
+    static byte[] read(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) out.write(buf, 0, n);
+            return out.toByteArray();
+        }
+    }
+
     /** A /proc (or /sys) file as text, trimmed; the reason when it cannot be read. */
     static String proc(String path) {
         try {
-            // readAllBytes reads to EOF: a /proc file's size of 0 is only the first guess.
-            return new String(Files.readAllBytes(Path.of(path)), StandardCharsets.US_ASCII).trim();
+            return new String(read(Path.of(path)), StandardCharsets.US_ASCII).trim();
         } catch (IOException e) {
             return "unreadable (" + e + ")";
         }

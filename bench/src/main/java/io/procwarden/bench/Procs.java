@@ -160,10 +160,11 @@ final class Procs {
         static Optional<Stat> read(int pid) throws IOException {
             String s;
             try {
-                s = new String(Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "stat")), StandardCharsets.US_ASCII);
+                s = new String(Machine.read(Path.of("/proc", Integer.toString(pid), "stat")), StandardCharsets.US_ASCII);
             } catch (NoSuchFileException e) {
                 return Optional.empty();
             }
+            if (s.isEmpty()) return Optional.empty(); // ended between the open and the read
             // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
             String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ", 3);
             return Optional.of(new Stat(f[0].charAt(0), Integer.parseInt(f[1])));
@@ -172,7 +173,7 @@ final class Procs {
 
     private static byte[] environ(int pid) {
         try {
-            byte[] b = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "environ"));
+            byte[] b = Machine.read(Path.of("/proc", Integer.toString(pid), "environ"));
             byte[] framed = new byte[b.length + 1];
             framed[0] = 0;
             System.arraycopy(b, 0, framed, 1, b.length);
@@ -184,7 +185,7 @@ final class Procs {
 
     private static String cmdline(int pid) {
         try {
-            return new String(Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "cmdline")),
+            return new String(Machine.read(Path.of("/proc", Integer.toString(pid), "cmdline")),
                     StandardCharsets.UTF_8).replace('\0', ' ').trim();
         } catch (IOException e) {
             return "?";
