@@ -1,6 +1,5 @@
 package io.procwarden;
 
-import io.procwarden.internal.ffi.Prlimit;
 import io.procwarden.internal.jail.JailHost;
 import io.procwarden.internal.jail.JailPlan;
 import io.procwarden.internal.jail.cgroup.CgroupLimits;
@@ -638,19 +637,19 @@ public final class JailSpec {
 
     private static int rlimitNumber(Resource r) {
         return switch (r) {
-            case CPU -> Prlimit.RLIMIT_CPU;
-            case FSIZE -> Prlimit.RLIMIT_FSIZE;
-            case STACK -> Prlimit.RLIMIT_STACK;
-            case CORE -> Prlimit.RLIMIT_CORE;
-            case NPROC -> Prlimit.RLIMIT_NPROC;
-            case NOFILE -> Prlimit.RLIMIT_NOFILE;
-            case AS -> Prlimit.RLIMIT_AS;
+            case CPU -> io.procwarden.internal.ffi.Resource.RLIMIT_CPU;
+            case FSIZE -> io.procwarden.internal.ffi.Resource.RLIMIT_FSIZE;
+            case STACK -> io.procwarden.internal.ffi.Resource.RLIMIT_STACK;
+            case CORE -> io.procwarden.internal.ffi.Resource.RLIMIT_CORE;
+            case NPROC -> io.procwarden.internal.ffi.Resource.RLIMIT_NPROC;
+            case NOFILE -> io.procwarden.internal.ffi.Resource.RLIMIT_NOFILE;
+            case AS -> io.procwarden.internal.ffi.Resource.RLIMIT_AS;
         };
     }
 
     /** A spec value as {@code rlim_t}. */
     private static long rlim(long value) {
-        return value == Limit.UNLIMITED ? Prlimit.RLIM_INFINITY : value;
+        return value == Limit.UNLIMITED ? io.procwarden.internal.ffi.Resource.RLIM_INFINITY : value;
     }
 
     private static JailPlan.Namespace namespace(Namespace n) {

@@ -3,7 +3,6 @@ package io.procwarden.bench;
 import io.procwarden.MonitorBackend;
 import io.procwarden.ProcessMonitor;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,9 +78,8 @@ public final class Bench {
         if (!left.isEmpty()) problems.add("at the end: " + left);
         machine.put("load average at end", Machine.proc("/proc/loadavg"));
         String command = "scripts/bench" + (cfg.args().isEmpty() ? "" : " " + String.join(" ", cfg.args()));
-        String java = "java " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())
-                .replaceAll("-Dbench\\.\\S+ ?", "").trim()
-                + " -cp bench/target/classes:core/target/classes io.procwarden.bench.Bench " + String.join(" ", cfg.args());
+        String java = "java " + Jvm.shownOptions() + " -m io.procwarden.bench/" + Bench.class.getName() + " "
+                + String.join(" ", cfg.args());
         Path md = cfg.out().resolve("benchmarks.md");
         Report.write(md, machine, command, java.trim(), warmup, sections, problems,
                 Duration.ofNanos(System.nanoTime() - START).toSeconds());

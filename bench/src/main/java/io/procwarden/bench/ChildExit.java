@@ -27,7 +27,7 @@ final class ChildExit {
 
     static long nuProcess(NuProcessPeer.Child c) throws Exception {
         Procs.Timed<Integer> t = Procs.killAndTime(c.exit(), c.pid());
-        if (t.value() != 9) {
+        if (t.value() != Signal.KILL.number()) {
             throw new IllegalStateException("NuProcess reported exit code " + t.value() + " for child " + c.pid() + " after SIGKILL");
         }
         return t.nanos();
@@ -36,7 +36,7 @@ final class ChildExit {
     static long jdk(Process p, CompletableFuture<Process> exit) throws Exception {
         Procs.Timed<Process> t = Procs.killAndTime(exit, p.pid());
         Process q = t.value();
-        if (q.exitValue() != 128 + 9) {
+        if (q.exitValue() != 128 + Signal.KILL.number()) {
             throw new IllegalStateException("JDK reported exit value " + q.exitValue() + " for child " + p.pid() + " after SIGKILL");
         }
         Procs.closeStreams(p);

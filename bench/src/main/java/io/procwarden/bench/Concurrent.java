@@ -117,10 +117,7 @@ public final class Concurrent {
 
     /** Runs {@link #main} in a fresh JVM with this JVM's options and returns its result. */
     static Run fresh(Who who, int n) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
-        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Concurrent.class.getName(), who.id, Integer.toString(n)));
+        List<String> cmd = Jvm.command(Concurrent.class, List.of(who.id, Integer.toString(n)));
         Process p = Procs.jdk(cmd.toArray(String[]::new)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         p.getOutputStream().close();
         Run result = null;
@@ -233,7 +230,7 @@ public final class Concurrent {
             @Override
             public void awaitKilled(JdkChild c) throws Exception {
                 Process p = c.exit().get(120, TimeUnit.SECONDS);
-                if (p.exitValue() != 128 + 9) {
+                if (p.exitValue() != 128 + Signal.KILL.number()) {
                     throw new IllegalStateException("JDK child " + p.pid() + " exit value " + p.exitValue());
                 }
             }
@@ -255,7 +252,7 @@ public final class Concurrent {
             @Override
             public void awaitKilled(NuProcessPeer.Child c) throws Exception {
                 int code = c.exit().get(120, TimeUnit.SECONDS);
-                if (code != 9) throw new IllegalStateException("NuProcess child " + c.pid() + " exit code " + code);
+                if (code != Signal.KILL.number()) throw new IllegalStateException("NuProcess child " + c.pid() + " exit code " + code);
             }
         });
     }

@@ -1,12 +1,14 @@
 package io.procwarden.bench;
 
 import io.procwarden.MonitorBackend;
+import io.procwarden.ProcessSpec;
 import io.procwarden.SyscallException;
-import io.procwarden.internal.spawn.FdCloser;
-import io.procwarden.internal.sys.ProcFs;
+import io.procwarden.internal.ffi.Resource;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -28,13 +30,12 @@ final class Machine {
         m.put("glibc", BenchNative.glibcVersion());
         m.put("JDK", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
                 + Runtime.version());
-        m.put("JVM options", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())
-                .replaceAll("-D\\S+", "").replaceAll(" +", " ").trim());
+        m.put("JVM options", Jvm.shownOptions());
         m.put("monitor backend", MonitorBackend.best().id() + " (" + MonitorBackend.best().description() + ")");
-        m.put("spawn fd cleanup", FdCloser.mechanism().description());
+        m.put("spawn fd cleanup", ProcessSpec.fdCloseMechanism().description());
         try {
-            long[] nofile = BenchNative.nofileLimit();
-            m.put("RLIMIT_NOFILE", nofile[0] + " soft / " + nofile[1] + " hard");
+            Resource.Limit nofile = BenchNative.nofileLimit();
+            m.put("RLIMIT_NOFILE", nofile.soft() + " soft / " + nofile.hard() + " hard");
         } catch (SyscallException e) {
             m.put("RLIMIT_NOFILE", e.getMessage());
         }
@@ -88,9 +89,24 @@ final class Machine {
         }
     }
 
+    /**
+     * A /proc file's bytes, read in one large first read. Not {@code Files.readAllBytes}: it
+     * reads a file of size 0 (every /proc file) one byte first, and a sysctl file
+     * ({@code /proc/sys/...}) answers only a read at offset 0, so it would yield one byte.
+     */
+    static byte[] read(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) out.write(buf, 0, n);
+            return out.toByteArray();
+        }
+    }
+
+    /** A /proc (or /sys) file as text, trimmed; the reason when it cannot be read. */
     static String proc(String path) {
         try {
-            return new String(ProcFs.readFile(Path.of(path)), StandardCharsets.US_ASCII).trim();
+            return new String(read(Path.of(path)), StandardCharsets.US_ASCII).trim();
         } catch (IOException e) {
             return "unreadable (" + e + ")";
         }

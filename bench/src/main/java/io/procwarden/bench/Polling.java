@@ -1,10 +1,8 @@
 package io.procwarden.bench;
 
-import io.procwarden.BenchAccess;
 import io.procwarden.ExitStatus;
 import io.procwarden.MonitorBackend;
 import io.procwarden.ProcessMonitor;
-import io.procwarden.internal.monitor.MonitorLoop;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,12 +100,26 @@ final class Polling {
         return 100.0 * cpu / wall;
     }
 
+    /**
+     * The monitor's one thread, found through the public API: {@link ProcessMonitor} documents
+     * that futures complete on its thread ({@code procwarden-monitor-N-backend}), so an action
+     * added to a child's exit future before the kill runs there.
+     */
+    static Thread monitorThread(ProcessMonitor monitor) throws Exception {
+        Procs.Child probe = Procs.sleeper(monitor);
+        CompletableFuture<Thread> completer = probe.exit().thenApply(status -> Thread.currentThread());
+        Procs.kill9(probe.pid());
+        Thread t = completer.get(30, TimeUnit.SECONDS);
+        if (t == Thread.currentThread() || !t.getName().startsWith("procwarden-monitor-")) {
+            throw new IllegalStateException("the exit future completed on " + t + ", not on a monitor thread");
+        }
+        return t;
+    }
+
     /** CPU used over an idle period: {process CPU %, monitor thread CPU %} of one core. */
-    static double[] idleCpu(MonitorLoop loop, long seconds) throws InterruptedException {
+    static double[] idleCpu(Thread monitorThread, long seconds) throws InterruptedException {
         var threads = ManagementFactory.getThreadMXBean();
-        java.util.concurrent.CompletableFuture<Long> loopThread = new java.util.concurrent.CompletableFuture<>();
-        loop.runOnLoop(() -> loopThread.complete(Thread.currentThread().threadId()));
-        long tid = loopThread.join();
+        long tid = monitorThread.threadId();
         long proc0 = processTicks();
         long thr0 = threads.getThreadCpuTime(tid);
         long t0 = System.nanoTime();
@@ -129,11 +141,12 @@ final class Polling {
 
     /** 1,000 children under a monitor, idle; then all killed and reaped. */
     static double[] idleChildren(ProcessMonitor m, int n, long seconds) throws Exception {
+        Thread loop = monitorThread(m);
         List<Procs.Child> kids = new ArrayList<>(n);
         try {
             for (int i = 0; i < n; i++) kids.add(Procs.sleeper(m));
             Census.heapAfterGc();
-            return idleCpu(BenchAccess.loop(m), seconds);
+            return idleCpu(loop, seconds);
         } finally {
             for (Procs.Child c : kids) Procs.kill9(c.pid());
             for (Procs.Child c : kids) c.exit().get(120, TimeUnit.SECONDS);
@@ -146,12 +159,13 @@ final class Polling {
      * interval) if there is one; then all killed. Returns {JVM %, monitor thread %, C floor %}.
      */
     static double[] idleNonChildren(ProcessMonitor m, int n, long seconds, Path floor, long intervalMillis) throws Exception {
+        Thread loop = monitorThread(m);
         NonChildExit.Herd h = NonChildExit.Herd.start(n);
         List<CompletableFuture<ExitStatus>> exits = new ArrayList<>(n);
         try {
             for (int pid : h.pids()) exits.add(m.watch(pid));
             Census.heapAfterGc();
-            double[] pw = idleCpu(BenchAccess.loop(m), seconds);
+            double[] pw = idleCpu(loop, seconds);
             double c = Double.NaN;
             if (floor != null) {
                 List<String> args = new ArrayList<>(List.of(Long.toString(intervalMillis), Long.toString(seconds)));

@@ -4,19 +4,20 @@ import io.procwarden.ChildProcess;
 import io.procwarden.ExitStatus;
 import io.procwarden.ProcessMonitor;
 import io.procwarden.ProcessSpec;
+import io.procwarden.Signal;
 import io.procwarden.SpawnException;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Signals;
-import io.procwarden.internal.sys.ProcFs;
-import io.procwarden.internal.sys.ProcStat;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,7 +86,7 @@ final class Procs {
     /** SIGKILL by pid; the process must exist (an unreaped child of ours, or a non-child we own). */
     static void kill9(long pid) {
         try {
-            if (!Signals.kill((int) pid, 9)) {
+            if (!Signals.kill((int) pid, Signal.KILL.number())) {
                 throw new IllegalStateException("kill(" + pid + ", SIGKILL): no such process");
             }
         } catch (SyscallException e) {
@@ -128,14 +129,20 @@ final class Procs {
             for (Path p : dir) {
                 int pid = Integer.parseInt(p.getFileName().toString());
                 if (pid == SELF) continue;
-                var stat = ProcStat.read(pid);
+                Optional<Stat> stat;
+                try {
+                    stat = Stat.read(pid);
+                } catch (IOException e) {
+                    if (Files.exists(p)) found.add(pid + ": cannot read its stat: " + e);
+                    continue; // else it ended between the listing and the read
+                }
                 if (stat.isEmpty()) continue;
                 if (stat.get().ppid() == SELF) {
                     found.add(pid + " (our child, state " + stat.get().state() + ", " + cmdline(pid) + ")");
                 } else if (contains(environ(pid), needle)) {
                     found.add(pid + " (tagged, state " + stat.get().state() + ", " + cmdline(pid) + "): killed");
                     try {
-                        Signals.kill(pid, 9);
+                        Signals.kill(pid, Signal.KILL.number());
                     } catch (SyscallException e) {
                         found.add("kill(" + pid + ") failed: " + e.getMessage());
                     }
@@ -147,9 +154,26 @@ final class Procs {
         return found;
     }
 
+    /** The two fields of {@code /proc/PID/stat} the census needs (the bench reads /proc itself, not the core's reader). */
+    record Stat(char state, int ppid) {
+        /** Empty when there is no such process; any other failure (ESRCH mid-read, EMFILE) is thrown. */
+        static Optional<Stat> read(int pid) throws IOException {
+            String s;
+            try {
+                s = new String(Machine.read(Path.of("/proc", Integer.toString(pid), "stat")), StandardCharsets.US_ASCII);
+            } catch (NoSuchFileException e) {
+                return Optional.empty();
+            }
+            if (s.isEmpty()) return Optional.empty(); // ended between the open and the read
+            // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ", 3);
+            return Optional.of(new Stat(f[0].charAt(0), Integer.parseInt(f[1])));
+        }
+    }
+
     private static byte[] environ(int pid) {
         try {
-            byte[] b = ProcFs.readFile(Path.of("/proc", Integer.toString(pid), "environ"));
+            byte[] b = Machine.read(Path.of("/proc", Integer.toString(pid), "environ"));
             byte[] framed = new byte[b.length + 1];
             framed[0] = 0;
             System.arraycopy(b, 0, framed, 1, b.length);
@@ -161,7 +185,7 @@ final class Procs {
 
     private static String cmdline(int pid) {
         try {
-            return new String(ProcFs.readFile(Path.of("/proc", Integer.toString(pid), "cmdline")),
+            return new String(Machine.read(Path.of("/proc", Integer.toString(pid), "cmdline")),
                     StandardCharsets.UTF_8).replace('\0', ' ').trim();
         } catch (IOException e) {
             return "?";

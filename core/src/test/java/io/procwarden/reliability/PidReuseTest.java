@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.procwarden.testing.PidReuseMain;
+import io.procwarden.testing.TestJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,12 +33,8 @@ class PidReuseTest {
     void aRecycledPidIsNeverTouched(String mode) throws Exception {
         assumeTrue(isRoot(), "needs root: a new pid namespace and writing ns_last_pid");
         assumeTrue(Files.isExecutable(Path.of(UNSHARE)), "needs util-linux unshare");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // Surefire's own class path (a manifest-only jar by default) also works for a child JVM.
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(UNSHARE, "--pid", "--fork", "--kill-child", "--mount-proc",
-                java, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:+UseSerialGC",
-                "-cp", classPath, PidReuseMain.class.getName(), mode));
+        List<String> command = new ArrayList<>(List.of(UNSHARE, "--pid", "--fork", "--kill-child", "--mount-proc"));
+        command.addAll(TestJvm.command(PidReuseMain.class, List.of("-Xshare:auto", "-XX:+UseSerialGC"), mode));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getOutputStream().close();
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {

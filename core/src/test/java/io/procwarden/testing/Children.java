@@ -1,5 +1,6 @@
 package io.procwarden.testing;
 
+import io.procwarden.Signal;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.spawn.PosixSpawner;
@@ -76,7 +77,7 @@ public final class Children {
         @Override
         public void close() throws InterruptedException {
             try {
-                Signals.kill(pid, 9);
+                Signals.kill(pid, Signal.KILL.number());
             } catch (io.procwarden.SyscallException e) {
                 throw new IllegalStateException(e);
             }

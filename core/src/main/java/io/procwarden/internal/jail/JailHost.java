@@ -3,7 +3,7 @@ package io.procwarden.internal.jail;
 import io.procwarden.JailUnavailableException;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Platform;
-import io.procwarden.internal.ffi.Prlimit;
+import io.procwarden.internal.ffi.Resource;
 import io.procwarden.internal.jail.cgroup.Cgroups;
 import io.procwarden.internal.sys.ProcFs;
 import java.io.IOException;
@@ -91,20 +91,20 @@ public final class JailHost {
             long wanted = r.hard();
             long own;
             try {
-                own = Prlimit.get(0, r.resource()).hard();
+                own = Resource.prlimit(0, r.resource()).hard();
             } catch (SyscallException ex) {
                 throw new JailUnavailableException("getrlimit", ex.getMessage());
             }
             if (Long.compareUnsigned(wanted, own) > 0) {
                 throw new JailUnavailableException("CAP_SYS_RESOURCE to raise a hard limit",
-                        "the spec sets hard " + Prlimit.name(r.resource()) + " " + rlimText(wanted)
+                        "the spec sets hard " + Resource.name(r.resource()) + " " + rlimText(wanted)
                         + " above this process's " + rlimText(own));
             }
         }
     }
 
     private static String rlimText(long v) {
-        return v == Prlimit.RLIM_INFINITY ? "unlimited" : Long.toUnsignedString(v);
+        return v == Resource.RLIM_INFINITY ? "unlimited" : Long.toUnsignedString(v);
     }
 
     private static Path setpriv(JailPlan.Credentials c) throws JailUnavailableException {

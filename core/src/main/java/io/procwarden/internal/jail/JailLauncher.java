@@ -4,7 +4,7 @@ import io.procwarden.Signal;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
-import io.procwarden.internal.ffi.Prlimit;
+import io.procwarden.internal.ffi.Resource;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Unistd;
 import io.procwarden.internal.ffi.Wait;
@@ -117,7 +117,7 @@ public final class JailLauncher {
             fds.put(0, go[0]);
             fds.put(ready, readyPipe[1]);
             String script = ExecChain.stubScript(stdin != null ? savedStdin : -1, ready,
-                    plan.rlimit(Prlimit.RLIMIT_NOFILE), !ExecChain.hasPwd(env, ours), plan.umask());
+                    plan.rlimit(Resource.RLIMIT_NOFILE), !ExecChain.hasPwd(env, ours), plan.umask());
             List<String> targetArgs = request.argv().subList(1, request.argv().size());
             List<String> argv = ExecChain.stubArgv(script, plan, tools, request.path(), targetArgs);
             PosixSpawner.Request stub = new PosixSpawner.Request(JailHost.SHELL.toString(), argv, env, request.cwd(), fds,
@@ -201,12 +201,12 @@ public final class JailLauncher {
                 for (JailPlan.Rlimit r : plan.rlimits()) {
                     long soft = r.soft();
                     long hard = r.hard();
-                    if (r.resource() == Prlimit.RLIMIT_NOFILE) {
+                    if (r.resource() == Resource.RLIMIT_NOFILE) {
                         // the stub lowers a NOFILE below the floor itself (see ExecChain)
                         soft = ExecChain.parentNofile(soft);
                         hard = ExecChain.parentNofile(hard);
                     }
-                    Prlimit.set(pid, r.resource(), soft, hard);
+                    Resource.prlimit(pid, r.resource(), soft, hard);
                 }
                 if (cgroup != null) cgroup.attach(pid);
             } catch (IOException e) {

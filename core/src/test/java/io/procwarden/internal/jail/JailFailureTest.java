@@ -108,7 +108,7 @@ class JailFailureTest {
                     });
         } else {
             // Root without CAP_SYS_RESOURCE (as in some containers): refused before anything starts.
-            long hard = io.procwarden.internal.ffi.Prlimit.get(0, io.procwarden.internal.ffi.Prlimit.RLIMIT_NOFILE).hard();
+            long hard = io.procwarden.internal.ffi.Resource.prlimit(0, io.procwarden.internal.ffi.Resource.RLIMIT_NOFILE).hard();
             assertThat(JailFixture.jailFailure(() -> jail.run(JailSpec.none().limit(Resource.NOFILE, hard + 1).ownCgroup(), "/bin/true")))
                     .isInstanceOfSatisfying(io.procwarden.JailUnavailableException.class,
                             e -> assertThat(e.capability()).isEqualTo("CAP_SYS_RESOURCE to raise a hard limit"));

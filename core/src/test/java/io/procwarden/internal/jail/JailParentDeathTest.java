@@ -10,6 +10,7 @@ import io.procwarden.ProcessMonitor;
 import io.procwarden.ProcessSpec;
 import io.procwarden.Redirect;
 import io.procwarden.Signal;
+import io.procwarden.testing.TestJvm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -37,9 +38,7 @@ class JailParentDeathTest {
     @Test
     void childrenDieWithTheJvmThatStartedThem() throws Exception {
         JailFixture.requireBwrap();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process jvm = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), JailParentDeathHelper.class.getName())
+        Process jvm = new ProcessBuilder(TestJvm.command(JailParentDeathHelper.class, List.of()))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Map<String, Integer> pids = new LinkedHashMap<>();
         List<CompletableFuture<ExitStatus>> ends = new ArrayList<>();
