@@ -31,12 +31,9 @@ import org.junit.jupiter.api.Test;
  * decision, made in review, that internals may know it (a value or an exception, with no
  * behaviour that reaches back into internal code).
  *
- * <p><b>Expected state during issue 11.</b> This test is right and was red on main (e275fa3)
- * and on the w-common branch alone, only because of files the other helpers rewrite: internal
- * {@code jail} (CgroupLimits, ExecChain, JailHost, JailLauncher, SandboxProfile) reads
- * {@code JailSpec}, and internal {@code monitor} and {@code spawn} (BackendProbe, ExitSource and
- * its backends, MonitorLoop, PidfdSupport) read {@code MonitorBackend}. It turns green when
- * w-jail, w-launch and w-monitor are merged; it is not to be disabled.
+ * <p>Before the one-way-layers change (main at e275fa3) internal {@code jail} read
+ * {@code JailSpec} and internal {@code monitor} and {@code spawn} read {@code MonitorBackend};
+ * this test was written red against that state and must never be disabled.
  */
 class LayeringTest {
     /** The public-package types internal code may depend on (top-level names; nested types count as their outer type). */
