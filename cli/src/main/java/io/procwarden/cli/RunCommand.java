@@ -2,6 +2,7 @@ package io.procwarden.cli;
 
 import io.procwarden.ChildProcess;
 import io.procwarden.ExitStatus;
+import io.procwarden.MonitorBackend;
 import io.procwarden.ProcessMonitor;
 import io.procwarden.ProcessSpec;
 import io.procwarden.ResourceUsage;
@@ -131,13 +132,14 @@ final class RunCommand {
     /** Runs CMD to its end; returns procwarden's exit status. */
     int call() {
         PrintStream err = System.err;
+        MonitorBackend backend = backend();
         ProcessSpec processSpec = RunOptions.toProcessSpec(this);
         // Before the spawn: a signal that comes between spawn and attach is held, not lost.
         SignalForwarder forwarder = SignalForwarder.install(err, !foreground);
         long start = System.nanoTime();
         // A monitor of our own, closed before we exit: its thread then is out of epoll_wait. A
         // thread in a native call at exit makes the JVM wait for it, 300 ms (docs/startup.md).
-        try (ProcessMonitor monitor = ProcessMonitor.create()) {
+        try (ProcessMonitor monitor = ProcessMonitor.create(backend)) {
             ChildProcess child;
             try {
                 child = processSpec.spawn(monitor);
@@ -165,6 +167,18 @@ final class RunCommand {
             }
         } catch (InterruptedException e) {
             throw new IllegalStateException("interrupted while waiting for " + command.getFirst(), e);
+        }
+    }
+
+    /**
+     * The selected backend; a bad {@code -Dprocwarden.monitor.backend} is a usage error: one
+     * line naming the value, status 125, before anything is started.
+     */
+    private static MonitorBackend backend() {
+        try {
+            return MonitorBackend.selected();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new UsageException("run", e.getMessage(), e);
         }
     }
 
