@@ -99,7 +99,7 @@ class RunExitStatusIT {
             {"procwarden: Invalid value for option '--signal': no such signal \"BOGUS\"", "run", "--timeout", "1s",
                 "--signal", "BOGUS", "--", "true"},
             {"procwarden: Missing required parameter for option '-s' (SIG)", "run", "-s"},
-            {"procwarden: option '--json' takes no value", "run", "--json=yes", "--", "true"},
+            {"procwarden: option '--status' takes no value", "run", "--status=yes", "--", "true"},
             {"procwarden: --foreground and --new-session exclude each other", "run", "--foreground", "--new-session",
                 "--", "true"},
             {"procwarden: --env \"NOEQUALS\": use NAME=VALUE", "run", "--env", "NOEQUALS", "--", "true"},

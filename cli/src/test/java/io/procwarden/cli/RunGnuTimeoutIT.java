@@ -108,8 +108,9 @@ class RunGnuTimeoutIT {
 
     @Test
     void foregroundTimeoutKillsOnlyTheCommandNotItsChildren() {
+        // The sleep's output goes elsewhere: holding the CLI's stdout, it would keep the pipe open.
         try (Cli.Running cli = Cli.start("run", "--foreground", "--timeout", "500ms", "--", "sh", "-c",
-                "sleep 600 & echo $!; wait")) {
+                "sleep 600 >/dev/null 2>&1 & echo $!; wait")) {
             long sleeper = Long.parseLong(cli.nextOutLine());
             Cli.Result r = cli.finish();
             try {
@@ -124,7 +125,8 @@ class RunGnuTimeoutIT {
 
     @Test
     void withoutForegroundTheTimeoutReachesTheWholeGroup() throws Exception {
-        try (Cli.Running cli = Cli.start("run", "--timeout", "500ms", "--", "sh", "-c", "sleep 600 & echo $!; wait")) {
+        try (Cli.Running cli = Cli.start("run", "--timeout", "500ms", "--", "sh", "-c",
+                "sleep 600 >/dev/null 2>&1 & echo $!; wait")) {
             long sleeper = Long.parseLong(cli.nextOutLine());
             var gone = io.procwarden.ProcessMonitor.shared().watch(sleeper);
             Cli.Result r = cli.finish();
