@@ -5,19 +5,13 @@ import io.procwarden.MonitorBackend;
 import io.procwarden.ProcessMonitor;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code procwarden wait PID...}: waits until the processes exit, printing one line per exit
@@ -30,9 +24,6 @@ import java.util.concurrent.TimeUnit;
  * with no process is reported at once and the others are still waited for; the status is then 2.
  */
 final class WaitCommand {
-    private static final DateTimeFormatter TIME =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneId.systemDefault());
-
     static final String HELP = """
             Usage: procwarden wait [-hv] [--any] [--debug] [--backend=NAME] [--timeout=DUR]
                                    PID...
@@ -78,9 +69,6 @@ final class WaitCommand {
         this.flags = flags;
     }
 
-    /** One exit, as the monitor thread reported it. */
-    private record Exit(long pid, ExitStatus status, Throwable error, Instant at) {}
-
     /** Reads the options and pids (in any order; {@code --} ends the options); empty after {@code --help}. */
     static Optional<WaitCommand> parse(Args a, Main.Flags flags) {
         WaitCommand w = new WaitCommand(flags);
@@ -125,12 +113,9 @@ final class WaitCommand {
 
     /** Waits; returns the exit status. */
     int call() {
-        PrintStream out = System.out;
         PrintStream err = System.err;
         long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
-        BlockingQueue<Exit> exits = new LinkedBlockingQueue<>();
         try (ProcessMonitor monitor = ProcessMonitor.create(chooseBackend())) {
-            warmUp(monitor, exits);
             Map<Long, CompletableFuture<ExitStatus>> watches = new LinkedHashMap<>();
             List<String> missing = new ArrayList<>();
             for (long pid : new LinkedHashSet<>(pids)) {
@@ -148,55 +133,28 @@ final class WaitCommand {
             if (watches.isEmpty()) {
                 return Main.EXIT_NO_SUCH_PROCESS;
             }
-            // Runs on the monitor thread: only takes the time and queues, never blocks.
-            watches.forEach((pid, f) -> f.whenComplete((status, error) ->
-                    exits.add(new Exit(pid, status, error, Instant.now()))));
+            ExitPrinter printer = new ExitPrinter(System.out, any ? 1 : watches.size());
+            printer.warmUp();
+            watches.forEach((pid, f) -> f.whenComplete((status, error) -> printer.exited(pid, status, error)));
             if (verbose) {
                 err.println("procwarden: watching " + join(watches.keySet()) + " with " + monitor.backend().id());
                 err.flush();
             }
-            int needed = any ? 1 : watches.size();
-            for (int seen = 0; seen < needed; seen++) {
-                Exit exit = timeout == null
-                        ? exits.take()
-                        : exits.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                if (exit == null) {
-                    List<Long> running = watches.entrySet().stream()
-                            .filter(e -> !e.getValue().isDone()).map(Map.Entry::getKey).toList();
-                    err.println("procwarden: timed out after " + Durations.format(timeout)
-                            + "; still running: " + join(running));
-                    err.flush();
-                    return Main.EXIT_TIMEOUT;
-                }
-                if (exit.error() != null) {
-                    throw new IllegalStateException("watching pid " + exit.pid() + " failed: " + exit.error(), exit.error());
-                }
-                out.println(line(exit));
-                out.flush();
+            ExitPrinter.Outcome o = printer.await(timeout == null ? -1 : deadline);
+            if (o.error() != null) {
+                throw new IllegalStateException("watching pid " + o.pid() + " failed: " + o.error(), o.error());
+            }
+            if (o.timedOut()) {
+                List<Long> running = watches.entrySet().stream()
+                        .filter(e -> !e.getValue().isDone()).map(Map.Entry::getKey).toList();
+                err.println("procwarden: timed out after " + Durations.format(timeout)
+                        + "; still running: " + join(running));
+                err.flush();
+                return Main.EXIT_TIMEOUT;
             }
             return missing.isEmpty() ? 0 : Main.EXIT_NO_SUCH_PROCESS;
         } catch (InterruptedException e) {
             throw new IllegalStateException("interrupted while waiting", e);
-        }
-    }
-
-    private static String line(Exit exit) {
-        return TIME.format(exit.at()) + " " + exit.pid() + " " + exit.status();
-    }
-
-    /**
-     * Runs the code that reports an exit once, before any watch is armed, so that the first
-     * real exit is not reported through cold code: the time zone rules behind the timestamp
-     * (read from the JDK's tzdb.dat on first use), the future's completion and the queue.
-     * Without it the first line came 7-8 ms after the exit instead of ~1 ms (docs/startup.md).
-     */
-    private static void warmUp(ProcessMonitor monitor, BlockingQueue<Exit> exits) throws InterruptedException {
-        CompletableFuture<ExitStatus> f = new CompletableFuture<>();
-        f.whenComplete((status, error) -> exits.add(new Exit(0, status, error, Instant.now())));
-        f.complete(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
-        Exit e = exits.take();
-        if (line(e).isEmpty() || e.error() != null) {
-            throw new AssertionError("unreachable: " + e);
         }
     }
 
