@@ -1,7 +1,7 @@
 package io.procwarden;
 
 import io.procwarden.internal.ffi.Platform;
-import io.procwarden.internal.monitor.ProcStat;
+import io.procwarden.internal.sys.ProcStat;
 import java.util.Optional;
 
 /**

@@ -1,16 +1,12 @@
 package io.procwarden;
 
-import io.procwarden.internal.ffi.Fd;
-import io.procwarden.internal.ffi.Pidfd;
 import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Unistd;
 import io.procwarden.internal.monitor.ExitListener;
 import io.procwarden.internal.monitor.MonitorLoop;
-import io.procwarden.internal.monitor.ProcStat;
 import io.procwarden.internal.monitor.Registration;
-import java.io.IOException;
+import io.procwarden.internal.sys.ProcFs;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -53,9 +49,12 @@ import java.util.concurrent.CompletableFuture;
  * <p>Thread-safe.
  */
 public final class ProcessMonitor implements AutoCloseable {
-    private static final class Shared {
-        static final ProcessMonitor INSTANCE = new ProcessMonitor(MonitorBackend.selected(), true);
-    }
+    /**
+     * Started on the first call that succeeds. Not a holder class: a bad backend property would
+     * then fail its initialisation, and every later call with NoClassDefFoundError.
+     */
+    private static volatile ProcessMonitor sharedInstance;
+    private static final Object SHARED_LOCK = new Object();
 
     private static final class Limits {
         static final long PID_MAX = readPidMax();
@@ -67,16 +66,28 @@ public final class ProcessMonitor implements AutoCloseable {
 
     private ProcessMonitor(MonitorBackend backend, boolean shared) {
         try {
-            this.loop = MonitorLoop.start(backend);
+            this.loop = MonitorLoop.start(backend.mechanism());
         } catch (SyscallException e) {
             throw new UncheckedIOException("cannot start a " + backend.id() + " process monitor: " + e.getMessage(), e);
         }
         this.shared = shared;
     }
 
-    /** The JVM-wide monitor, started on first use with the {@linkplain MonitorBackend#selected() selected} backend. */
+    /**
+     * The JVM-wide monitor, started on first use with the {@linkplain MonitorBackend#selected() selected} backend.
+     *
+     * @throws IllegalArgumentException if {@value MonitorBackend#PROPERTY} names no backend; on
+     *     every call until the property is fixed, each time naming the value
+     * @throws IllegalStateException if it names a backend this system cannot run
+     * @throws UncheckedIOException if the monitor's descriptors cannot be created (e.g. EMFILE)
+     */
     public static ProcessMonitor shared() {
-        return Shared.INSTANCE;
+        ProcessMonitor m = sharedInstance;
+        if (m != null) return m;
+        synchronized (SHARED_LOCK) {
+            if (sharedInstance == null) sharedInstance = new ProcessMonitor(MonitorBackend.selected(), true);
+            return sharedInstance;
+        }
     }
 
     /**
@@ -95,14 +106,14 @@ public final class ProcessMonitor implements AutoCloseable {
      */
     public static ProcessMonitor create(MonitorBackend backend) {
         backend.unavailabilityCause().ifPresent(cause -> {
-            throw new IllegalStateException(backend.id() + " backend unavailable: " + cause);
+            throw new IllegalStateException(backend.id() + " backend unavailable: " + cause.getMessage(), cause);
         });
         return new ProcessMonitor(backend, false);
     }
 
     /** The mechanism this monitor uses. */
     public MonitorBackend backend() {
-        return loop.backend();
+        return MonitorBackend.of(loop.backend());
     }
 
     /** How many processes are being watched right now. */
@@ -169,13 +180,7 @@ public final class ProcessMonitor implements AutoCloseable {
             throw new UnsupportedOperationException("the shared ProcessMonitor cannot be closed");
         }
         // Children still running are handed to the shared monitor, which reaps them: no zombie.
-        loop.close((pid, pidfd) -> {
-            MonitorLoop successor = shared().loop;
-            // A child watched by pid (polling) has no pidfd; the pidfd backend needs one. Opening
-            // it is race-free: the child is unreaped, so its pid cannot have been reused.
-            Fd fd = pidfd == null && successor.backend() == MonitorBackend.PIDFD ? Pidfd.open(pid) : pidfd;
-            successor.registerChild(pid, fd, null);
-        });
+        loop.close(() -> shared().loop);
     }
 
     @Override
@@ -198,12 +203,7 @@ public final class ProcessMonitor implements AutoCloseable {
 
     private static long readPidMax() {
         if (Platform.current().isLinux()) {
-            try {
-                return Long.parseLong(new String(ProcStat.readProcFile(Path.of("/proc/sys/kernel/pid_max")),
-                        java.nio.charset.StandardCharsets.US_ASCII).trim());
-            } catch (IOException | NumberFormatException e) {
-                return 4_194_304; // PID_MAX_LIMIT on 64-bit Linux
-            }
+            return ProcFs.pidMax();
         }
         return Platform.current().isMacOs() ? 99_999 : Integer.MAX_VALUE;
     }

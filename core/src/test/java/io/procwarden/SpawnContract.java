@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Unistd;
-import io.procwarden.internal.monitor.ProcStat;
+import io.procwarden.internal.sys.ProcStat;
 import io.procwarden.testing.Children;
 import java.io.BufferedReader;
 import java.io.IOException;

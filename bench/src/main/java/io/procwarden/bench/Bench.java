@@ -26,7 +26,7 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         Config cfg = Config.parse(args);
         if (!MonitorBackend.PIDFD.isAvailable()) {
-            System.err.println("bench: the pidfd backend is unavailable here: " + MonitorBackend.PIDFD.unavailabilityCause().orElseThrow());
+            System.err.println("bench: the pidfd backend is unavailable here: " + MonitorBackend.PIDFD.unavailabilityCause().orElseThrow().getMessage());
             System.exit(2);
         }
         // Room for 10,000 children's pidfds or 10,000 extra descriptors beside the JVM's own.

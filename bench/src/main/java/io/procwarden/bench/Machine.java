@@ -2,8 +2,8 @@ package io.procwarden.bench;
 
 import io.procwarden.MonitorBackend;
 import io.procwarden.SyscallException;
-import io.procwarden.internal.monitor.ProcStat;
 import io.procwarden.internal.spawn.FdCloser;
+import io.procwarden.internal.sys.ProcFs;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +90,7 @@ final class Machine {
 
     static String proc(String path) {
         try {
-            return new String(ProcStat.readProcFile(Path.of(path)), StandardCharsets.US_ASCII).trim();
+            return new String(ProcFs.readFile(Path.of(path)), StandardCharsets.US_ASCII).trim();
         } catch (IOException e) {
             return "unreadable (" + e + ")";
         }

@@ -105,7 +105,9 @@ final class Polling {
     /** CPU used over an idle period: {process CPU %, monitor thread CPU %} of one core. */
     static double[] idleCpu(MonitorLoop loop, long seconds) throws InterruptedException {
         var threads = ManagementFactory.getThreadMXBean();
-        long tid = loop.thread().threadId();
+        java.util.concurrent.CompletableFuture<Long> loopThread = new java.util.concurrent.CompletableFuture<>();
+        loop.runOnLoop(() -> loopThread.complete(Thread.currentThread().threadId()));
+        long tid = loopThread.join();
         long proc0 = processTicks();
         long thr0 = threads.getThreadCpuTime(tid);
         long t0 = System.nanoTime();

@@ -7,7 +7,8 @@ import io.procwarden.ProcessSpec;
 import io.procwarden.SpawnException;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Signals;
-import io.procwarden.internal.monitor.ProcStat;
+import io.procwarden.internal.sys.ProcFs;
+import io.procwarden.internal.sys.ProcStat;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -148,7 +149,7 @@ final class Procs {
 
     private static byte[] environ(int pid) {
         try {
-            byte[] b = ProcStat.readProcFile(Path.of("/proc", Integer.toString(pid), "environ"));
+            byte[] b = ProcFs.readFile(Path.of("/proc", Integer.toString(pid), "environ"));
             byte[] framed = new byte[b.length + 1];
             framed[0] = 0;
             System.arraycopy(b, 0, framed, 1, b.length);
@@ -160,7 +161,7 @@ final class Procs {
 
     private static String cmdline(int pid) {
         try {
-            return new String(ProcStat.readProcFile(Path.of("/proc", Integer.toString(pid), "cmdline")),
+            return new String(ProcFs.readFile(Path.of("/proc", Integer.toString(pid), "cmdline")),
                     StandardCharsets.UTF_8).replace('\0', ' ').trim();
         } catch (IOException e) {
             return "?";

@@ -55,7 +55,7 @@ public final class InfoCommand implements Callable<Integer> {
         out.println("backends:");
         for (MonitorBackend b : MonitorBackend.values()) {
             out.printf("  %-8s %s%n", b.id(), b.unavailabilityCause()
-                    .map(cause -> "unavailable: " + cause)
+                    .map(cause -> "unavailable: " + cause.getMessage())
                     .orElse("available: " + b.description()));
         }
         out.flush();
@@ -87,7 +87,7 @@ public final class InfoCommand implements Callable<Integer> {
     /** The same probe decides the pidfd backend and whether spawned children get a pidfd. */
     private static String pidfd() {
         return MonitorBackend.PIDFD.unavailabilityCause()
-                .map(cause -> "no (" + cause + "); children are signalled by pid, only while unreaped")
+                .map(cause -> "no (" + cause.getMessage() + "); children are signalled by pid, only while unreaped")
                 .orElse("yes (pidfd_open, pidfd_send_signal, waitid(P_PIDFD)); children are signalled"
                         + " through their pidfd");
     }

@@ -148,7 +148,7 @@ public final class WaitCommand implements Callable<Integer> {
                     ? MonitorBackend.selected()
                     : MonitorBackend.parse(backend);
             b.unavailabilityCause().ifPresent(cause -> {
-                throw new IllegalArgumentException("backend " + b.id() + " is unavailable here: " + cause);
+                throw new IllegalArgumentException("backend " + b.id() + " is unavailable here: " + cause.getMessage());
             });
             return b;
         } catch (IllegalArgumentException | IllegalStateException e) {

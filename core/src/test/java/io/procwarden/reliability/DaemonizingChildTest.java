@@ -10,7 +10,7 @@ import io.procwarden.ProcessSpec;
 import io.procwarden.Redirect;
 import io.procwarden.Signal;
 import io.procwarden.internal.ffi.Signals;
-import io.procwarden.internal.monitor.ProcStat;
+import io.procwarden.internal.sys.ProcStat;
 import io.procwarden.testing.Children;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -273,9 +273,9 @@ class InterruptAndCancelTest {
         long monitorThreadsBefore = Children.threadsNamed("procwarden-monitor-");
         ProcessMonitor monitor = ProcessMonitor.create(backend);
         ChildProcess p = quiet("true").spawn(monitor);
+        Thread loopThread = Access.thread(Access.loop(monitor));
         CompletableFuture<Void> closed = p.onExit().thenRun(monitor::close); // runs on the monitor thread
         closed.get(LONG, TimeUnit.SECONDS);
-        Thread loopThread = Access.loop(monitor).thread();
         assertThat(loopThread.join(Duration.ofSeconds(LONG))).as("the loop stopped").isTrue();
         assertThat(p.waitFor()).isEqualTo(new ExitStatus.Exited(0));
         assertThatThrownBy(() -> quiet("true").spawn(monitor)).isInstanceOf(IllegalStateException.class);
@@ -312,7 +312,7 @@ class InterruptAndCancelTest {
                 assertThat(p.waitFor()).isEqualTo(new ExitStatus.Exited(3));
                 p.close();
             }
-            assertThat(Access.loop(monitor).thread().isAlive()).isTrue();
+            assertThat(Access.thread(Access.loop(monitor)).isAlive()).isTrue();
             try (ChildProcess p = quiet("sh", "-c", "exit 4").spawn(monitor)) {
                 assertThat(p.waitFor()).isEqualTo(new ExitStatus.Exited(4));
             }
@@ -354,7 +354,7 @@ class InterruptAndCancelTest {
             Children.kill(pid, Signal.KILL.number());
             assertThat(before.get(LONG, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
             assertThat(after.get(LONG, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
-            assertThat(loop.thread().isAlive()).isTrue();
+            assertThat(Access.thread(loop).isAlive()).isTrue();
             assertThat(monitor.watch(Children.sh("exit 6")).get(LONG, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Exited(6));
             List<String> logged = records.stream()
                     .filter(r -> r.getLevel() == Level.WARNING && r.getMessage().contains("pid " + pid))

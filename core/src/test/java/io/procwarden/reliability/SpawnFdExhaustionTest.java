@@ -178,7 +178,7 @@ class SpawnFdExhaustionTest {
         return lines;
     }
 
-    private static List<Integer> pids(List<io.procwarden.internal.monitor.ProcStat> stats) {
+    private static List<Integer> pids(List<io.procwarden.internal.sys.ProcStat> stats) {
         return stats.stream().map(s -> s.pid()).toList();
     }
 

@@ -123,7 +123,7 @@ class SpawnSoakTest {
         if (!status.equals(new ExitStatus.Exited(0))) throw new AssertionError("cycle " + cycle + ": " + status);
     }
 
-    private static List<Integer> pids(List<io.procwarden.internal.monitor.ProcStat> stats) {
+    private static List<Integer> pids(List<io.procwarden.internal.sys.ProcStat> stats) {
         return stats.stream().map(s -> s.pid()).toList();
     }
 

@@ -57,7 +57,7 @@ class StrayReaperTest {
             assertThat(p.resourceUsage()).as("only the reaper got the usage").isEmpty();
             assertThat(p.signal(Signal.TERM)).isFalse();
             assertThat(p.asProcess().exitValue()).isEqualTo(-1);
-            assertThat(loop.thread().isAlive()).isTrue();
+            assertThat(Access.thread(loop).isAlive()).isTrue();
             assertThat(monitor.watchedCount()).isZero();
             try (ChildProcess q = ProcessSpec.of("sh", "-c", "exit 9").stdin(Redirect.DISCARD).spawn(monitor)) {
                 assertThat(q.waitFor()).isEqualTo(new ExitStatus.Exited(9));

@@ -96,7 +96,7 @@ public final class Children {
 
     public static int pidMax() {
         try {
-            return Integer.parseInt(new String(io.procwarden.internal.monitor.ProcStat.readProcFile(
+            return Integer.parseInt(new String(io.procwarden.internal.sys.ProcFs.readFile(
                     Path.of("/proc/sys/kernel/pid_max")), StandardCharsets.US_ASCII).trim());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -121,19 +121,19 @@ public final class Children {
 
     /** The state letter of a process from /proc/PID/stat, or '?' if gone. */
     public static char state(int pid) {
-        return io.procwarden.internal.monitor.ProcStat.read(pid).map(s -> s.state()).orElse('?');
+        return io.procwarden.internal.sys.ProcStat.read(pid).map(s -> s.state()).orElse('?');
     }
 
     /**
      * Every process whose parent is this JVM, in any state (a zombie shows as 'Z'), by scanning
      * {@code /proc/[0-9]*}{@code /stat}. Processes that vanish during the scan are skipped.
      */
-    public static List<io.procwarden.internal.monitor.ProcStat> ofThisJvm() {
+    public static List<io.procwarden.internal.sys.ProcStat> ofThisJvm() {
         int self = io.procwarden.internal.ffi.Unistd.getpid();
         try (Stream<Path> all = Files.list(Path.of("/proc"))) {
             return all.map(p -> p.getFileName().toString())
                     .filter(name -> name.chars().allMatch(Character::isDigit))
-                    .map(name -> io.procwarden.internal.monitor.ProcStat.read(Integer.parseInt(name)))
+                    .map(name -> io.procwarden.internal.sys.ProcStat.read(Integer.parseInt(name)))
                     .flatMap(java.util.Optional::stream)
                     .filter(s -> s.ppid() == self)
                     .toList();

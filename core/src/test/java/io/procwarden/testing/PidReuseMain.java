@@ -12,7 +12,7 @@ import io.procwarden.TestAccess;
 import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Unistd;
-import io.procwarden.internal.monitor.ProcStat;
+import io.procwarden.internal.sys.ProcStat;
 import io.procwarden.internal.monitor.Registration;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -13,7 +13,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
-/** Bindings for {@code <sys/epoll.h>} and {@code <sys/eventfd.h>} (Linux). */
+/** Bindings for {@code <sys/epoll.h>} (Linux); the eventfd that wakes an epoll set is in {@link Eventfd}. */
 public final class Epoll {
     private Epoll() {}
 
@@ -26,9 +26,6 @@ public final class Epoll {
     public static final int EPOLLONESHOT = 1 << 30;
     public static final int EPOLLERR = 0x008;
     public static final int EPOLLHUP = 0x010;
-
-    public static final int EFD_CLOEXEC = 02000000;
-    public static final int EFD_NONBLOCK = 04000;
 
     private static final boolean PACKED = Platform.current() == Platform.LINUX_X86_64;
 
@@ -64,11 +61,6 @@ public final class Epoll {
                 FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
     }
 
-    // int eventfd(unsigned int initval, int flags);
-    private static final class EventfdH {
-        static final MethodHandle MH = Native.functionWithErrno("eventfd", FunctionDescriptor.of(C_INT, C_INT, C_INT));
-    }
-
     /** A new close-on-exec epoll instance. */
     public static Fd create() throws SyscallException {
         try {
@@ -76,20 +68,6 @@ public final class Epoll {
             int r = (int) CreateH.MH.invokeExact(st, EPOLL_CLOEXEC);
             if (r < 0) throw Errno.exception("epoll_create1(EPOLL_CLOEXEC)", Native.errno(st));
             return Fd.adopt(r, "epoll");
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-    }
-
-    /** A new close-on-exec, non-blocking eventfd with counter 0 (the loop's wake-up). */
-    public static Fd eventfd() throws SyscallException {
-        try {
-            MemorySegment st = Native.errnoState();
-            int r = (int) EventfdH.MH.invokeExact(st, 0, EFD_CLOEXEC | EFD_NONBLOCK);
-            if (r < 0) throw Errno.exception("eventfd(0, EFD_CLOEXEC|EFD_NONBLOCK)", Native.errno(st));
-            return Fd.adopt(r, "eventfd");
         } catch (SyscallException e) {
             throw e;
         } catch (Throwable t) {

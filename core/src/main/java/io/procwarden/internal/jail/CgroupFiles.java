@@ -6,7 +6,7 @@ import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Pidfd;
 import io.procwarden.internal.ffi.Signals;
-import io.procwarden.internal.monitor.ProcStat;
+import io.procwarden.internal.sys.ProcFs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -43,7 +43,7 @@ final class CgroupFiles {
     /** Reads a whole cgroup or /proc file (they report size 0, so not Files.readString). */
     static String read(Path file) throws IOException {
         try {
-            return new String(ProcStat.readProcFile(file), StandardCharsets.US_ASCII);
+            return new String(ProcFs.readFile(file), StandardCharsets.US_ASCII);
         } catch (IOException e) {
             throw new IOException("cannot read " + file + ": " + reason(e), e);
         }

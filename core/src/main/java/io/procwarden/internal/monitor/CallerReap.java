@@ -1,20 +1,19 @@
 package io.procwarden.internal.monitor;
 
 import io.procwarden.SyscallException;
-import io.procwarden.internal.ffi.Epoll;
+import io.procwarden.internal.ffi.Eventfd;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Poll;
-import io.procwarden.internal.ffi.Unistd;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import io.procwarden.internal.ffi.Wait;
+import java.io.IOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.spi.AbstractInterruptibleChannel;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * How {@code waitFor()} waits on a platform thread: the waiting thread blocks in poll(2) on the
- * child's pidfd, and then reaps the child itself ({@link MonitorLoop#awaitInCaller}), instead of
+ * How {@code waitFor()} waits on a platform thread: the waiting thread takes its child off the
+ * loop, blocks in poll(2) on the child's pidfd, and then reaps the child itself, instead of
  * parking until the monitor thread has reaped it and woken it.
  *
  * <p>Why: a hand-off through a second thread costs far more than its wake-up. With the monitor
@@ -23,21 +22,81 @@ import java.util.concurrent.TimeUnit;
  * (on a 2-core VM, spawn + wait of {@code /bin/true}: 2.4 ms in one thread, 3.4 ms through a
  * second one). This is what Go's {@code os.Process.Wait} does too.
  *
+ * <p>The protocol, on the registration's state machine: ARMED becomes DETACHED_FOR_CALLER (out
+ * of the epoll set); then either this thread reaps and ends the registration, or it gives it
+ * back (rearm) on a timeout, an interrupt or a wake-up. A pidfd is level-triggered, so an exit
+ * while detached is reported at once after the rearm.
+ *
  * <p>Interrupts: the wait is a blocking operation of an {@link AbstractInterruptibleChannel}, so
  * {@link Thread#interrupt()} closes this channel, which writes its eventfd, which ends poll(2).
- * Whoever else ends the registration (the loop reaped first, the monitor closed) writes the same
- * eventfd through {@link #wakeUp()}, found in {@code Registration.callerWait}.
+ * Whoever else ends the registration (the loop failed it, the monitor closed) writes the same
+ * eventfd through {@link #wakeUp()} ({@link Registration#end}).
  */
 final class CallerReap extends AbstractInterruptibleChannel {
+    private static final System.Logger LOG = System.getLogger(CallerReap.class.getName());
+
     private final Fd wake;
 
     private CallerReap(Fd wake) {
         this.wake = wake;
     }
 
-    /** A new wait, with its own eventfd. */
-    static CallerReap open() throws SyscallException {
-        return new CallerReap(Epoll.eventfd());
+    /**
+     * Waits for a child in the calling thread, which reaps it if it gets there first. Returns
+     * once the child was reaped (here or by the loop), once {@code timeoutNanos} have passed
+     * (-1: no limit), or at once where this does not apply: a virtual thread (it must not block
+     * its carrier), the loop thread, a second concurrent caller, a backend without pidfds, a
+     * closing monitor. See {@link MonitorLoop#awaitInCaller}.
+     */
+    static void await(MonitorLoop loop, Registration r, long timeoutNanos, CompletableFuture<?> completion)
+            throws InterruptedException {
+        Thread me = Thread.currentThread();
+        if (timeoutNanos == 0 || me.isVirtual() || loop.isLoopThread(me)) return;
+        if (!r.child || r.pidfd == null || completion.isDone() || loop.isClosing()) return;
+        try (CallerReap wait = new CallerReap(Eventfd.create())) {
+            if (!r.detachForCaller(loop.source(), wait)) return;
+            boolean ended = false;
+            try {
+                if (wait.awaitExit(r.pidfd, timeoutNanos)) {
+                    ended = reapHere(loop, r);
+                }
+            } finally {
+                if (!ended) giveBack(loop, r);
+            }
+        } catch (IOException e) {
+            // EMFILE for the eventfd and the like: the loop still watches the child (given back
+            // above, or never taken), so the caller's ordinary wait for the future is the fallback.
+            LOG.log(System.Logger.Level.DEBUG, "waiting in the caller failed; waiting for the monitor", e);
+        }
+    }
+
+    /** After the pidfd turned readable: reaps (unless someone else did), and ends the registration here. */
+    private static boolean reapHere(MonitorLoop loop, Registration r) {
+        Wait.Reaped outcome;
+        try {
+            outcome = loop.source().collect(r);
+        } catch (SyscallException | RuntimeException e) {
+            loop.complete(r, null, e); // as the loop would: the waiters learn why
+            return true;
+        }
+        // Null: reaped meanwhile, by the loop (the pidfd was ready in a batch it was handling as we
+        // detached) or by the successor it was handed to as the monitor closed; they end it.
+        if (outcome == null) return false;
+        loop.completeDetached(r, outcome);
+        return true;
+    }
+
+    /** Gives a registration back to the loop after this thread stopped waiting on it itself. */
+    private static void giveBack(MonitorLoop loop, Registration r) {
+        Wait.Reaped found;
+        try {
+            found = r.arm(loop.source()); // nothing if it ended meanwhile (the monitor closed)
+        } catch (SyscallException | RuntimeException e) {
+            // Unwatched, it would never be reaped: tell its waiters why, as the loop does on failures.
+            loop.complete(r, null, e);
+            return;
+        }
+        if (found != null) loop.complete(r, found, null);
     }
 
     /**
@@ -66,7 +125,7 @@ final class CallerReap extends AbstractInterruptibleChannel {
                 if (isOpen()) ready = Poll.awaitEither(pidfd, wake, millis);
                 completed = true;
             } catch (IllegalStateException closed) {
-                // The eventfd (interrupt) or the pidfd (the loop reaped first) was closed meanwhile.
+                // The eventfd (interrupt) or the pidfd (the loop released it) was closed meanwhile.
                 completed = true;
             } finally {
                 try {
@@ -74,7 +133,7 @@ final class CallerReap extends AbstractInterruptibleChannel {
                 } catch (ClosedByInterruptException e) {
                     Thread.interrupted();
                     throw new InterruptedException();
-                } catch (java.io.IOException closedOtherwise) {
+                } catch (IOException closedOtherwise) {
                     return false; // closed by its owner: nothing else closes it
                 }
             }
@@ -86,15 +145,7 @@ final class CallerReap extends AbstractInterruptibleChannel {
 
     /** Makes {@link #awaitExit} return false soon. Any thread; harmless after close. */
     void wakeUp() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment one = a.allocate(8, 8);
-            one.set(ValueLayout.JAVA_LONG, 0, 1L);
-            Unistd.write(wake, one, 8); // EAGAIN: the counter is already non-zero, poll is woken anyway
-        } catch (IllegalStateException closed) {
-            // the wait is over
-        } catch (SyscallException e) {
-            throw new IllegalStateException("cannot wake a waiting thread: " + e.getMessage(), e);
-        }
+        Eventfd.wake(wake);
     }
 
     @Override

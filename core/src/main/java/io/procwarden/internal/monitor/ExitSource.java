@@ -1,7 +1,8 @@
 package io.procwarden.internal.monitor;
 
-import io.procwarden.MonitorBackend;
+import io.procwarden.ExitStatus;
 import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Wait;
 import java.util.function.LongConsumer;
 
@@ -9,10 +10,20 @@ import java.util.function.LongConsumer;
  * A way of learning that processes exited: pidfd + epoll, kqueue, or polling. The monitor
  * loop owns one and drives it from its single thread; only {@link #open}, {@link #adoptChild},
  * {@link #arm}, {@link #detachForCaller} and {@link #wakeup} are called from other threads.
+ *
+ * <p>The source owns the wait ({@link #await}) and reports ready keys; the loop owns the map
+ * from key to what it stands for and dispatches. Each backend keeps its own bookkeeping of
+ * what is in the kernel (epoll set, kqueue filters, the polling rounds): a {@link Registration}
+ * carries only what identifies the process, and its state machine.
  */
 interface ExitSource extends AutoCloseable {
 
-    MonitorBackend backend();
+    ExitBackend backend();
+
+    /** The outcome for a process whose status we cannot know (not our child, gone, reaped elsewhere). */
+    static Wait.Reaped unknown(ExitStatus.UnknownReason reason) {
+        return new Wait.Reaped(new ExitStatus.Unknown(reason), null);
+    }
 
     /** What {@link #open} found. */
     sealed interface Opened permits Live, Ended {}
@@ -30,11 +41,12 @@ interface ExitSource extends AutoCloseable {
     Opened open(int pid, long key) throws SyscallException;
 
     /** A registration for a child we just spawned; {@code pidfd} may be null (then by pid). */
-    Registration adoptChild(int pid, io.procwarden.internal.ffi.Fd pidfd, long key);
+    Registration adoptChild(int pid, Fd pidfd, long key);
 
     /**
-     * Starts delivering readiness for the registration (any thread). Returns the outcome at once
-     * when arming finds the process already gone (kqueue's ESRCH), else null.
+     * Starts delivering readiness for the registration (any thread, under the registration's
+     * lock: {@link Registration#arm}). Returns the outcome at once when arming finds the process
+     * already gone (kqueue's ESRCH), else null.
      */
     Wait.Reaped arm(Registration registration) throws SyscallException;
 
@@ -45,14 +57,15 @@ interface ExitSource extends AutoCloseable {
     Wait.Reaped collect(Registration registration) throws SyscallException;
 
     /**
-     * Loop thread: stops delivering readiness for the registration (EPOLL_CTL_DEL, EV_DELETE).
-     * Idempotent. Does not close the registration's pidfd: the loop does that, after this.
+     * Loop thread: stops delivering readiness for the registration (EPOLL_CTL_DEL, EV_DELETE) and
+     * forgets it; called once per registration, when the loop releases it. Does not close the
+     * registration's pidfd: the loop does that, after this.
      */
     void disarm(Registration registration);
 
     /**
-     * Any thread, under the loop lock: stops delivering readiness for a registration whose
-     * waiter will block on its pidfd itself ({@link CallerReap}); {@link #arm} undoes it. Returns
+     * Any thread, under the registration's lock: stops delivering readiness for a registration
+     * whose waiter will block on its pidfd itself ({@link CallerReap}); {@link #arm} undoes it. Returns
      * false where the mechanism cannot hand a process to a caller (only pidfd + epoll can).
      */
     default boolean detachForCaller(Registration registration) throws SyscallException {
@@ -62,7 +75,7 @@ interface ExitSource extends AutoCloseable {
     /** Any thread: makes {@link #await} return soon. */
     void wakeup();
 
-    /** Loop thread, after every registration was disarmed. */
+    /** Loop thread, after every registration was released. */
     @Override
     void close();
 }

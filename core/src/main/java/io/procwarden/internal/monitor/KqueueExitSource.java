@@ -1,7 +1,6 @@
 package io.procwarden.internal.monitor;
 
 import io.procwarden.ExitStatus;
-import io.procwarden.MonitorBackend;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
@@ -9,6 +8,8 @@ import io.procwarden.internal.ffi.Kqueue;
 import io.procwarden.internal.ffi.Wait;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
 
 /**
@@ -16,6 +17,10 @@ import java.util.function.LongConsumer;
  * watched process (any visible pid, child or not) and an {@code EVFILT_USER} filter to wake
  * the loop. For children {@code NOTE_EXITSTATUS} also asks for the wait status; we still reap
  * with {@code wait4}, which gives the resource usage and removes the zombie.
+ *
+ * <p>Filters are one-shot: the kernel removes one when it fires. {@link #inKernel} holds the
+ * registrations whose filter is still there, so that EV_DELETE never hits a filter that a
+ * later registration of the same (reused) pid added.
  *
  * <p>Not run on Linux: this compiles everywhere and its marshalling is unit-tested there; the
  * contract tests run it on macOS.
@@ -27,6 +32,7 @@ final class KqueueExitSource implements ExitSource {
     private final Fd kq;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment events;
+    private final Set<Registration> inKernel = ConcurrentHashMap.newKeySet();
 
     KqueueExitSource() throws SyscallException {
         Fd k = Kqueue.create();
@@ -46,8 +52,8 @@ final class KqueueExitSource implements ExitSource {
     }
 
     @Override
-    public MonitorBackend backend() {
-        return MonitorBackend.KQUEUE;
+    public ExitBackend backend() {
+        return ExitBackend.KQUEUE;
     }
 
     @Override
@@ -63,18 +69,25 @@ final class KqueueExitSource implements ExitSource {
     @Override
     public Wait.Reaped arm(Registration r) throws SyscallException {
         int fflags = Kqueue.NOTE_EXIT | (r.child ? Kqueue.NOTE_EXITSTATUS : 0);
-        int err = Kqueue.change(kq, r.pid, Kqueue.EVFILT_PROC, (short) (Kqueue.EV_ADD | Kqueue.EV_ONESHOT), fflags, r.key);
+        inKernel.add(r); // before EV_ADD: the filter may fire (and be collected) at once
+        int err;
+        try {
+            err = Kqueue.change(kq, r.pid, Kqueue.EVFILT_PROC, (short) (Kqueue.EV_ADD | Kqueue.EV_ONESHOT), fflags, r.key);
+        } catch (SyscallException | RuntimeException e) {
+            inKernel.remove(r);
+            throw e;
+        }
         if (err == 0) {
             return null;
         }
+        inKernel.remove(r);
         if (err != Errno.ESRCH) {
             throw Errno.exception("kevent(EVFILT_PROC, EV_ADD, " + r.pid + ")", err);
         }
         // It existed when opened and exited before EV_ADD: report it now (the race guard).
-        r.disarmed = true;
         return r.child
                 ? PidProbe.reapChild(r, 0)
-                : PidProbe.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+                : ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
     }
 
     @Override
@@ -89,9 +102,9 @@ final class KqueueExitSource implements ExitSource {
 
     @Override
     public Wait.Reaped collect(Registration r) throws SyscallException {
-        r.disarmed = true; // EV_ONESHOT: the kernel removed the filter when it fired
+        inKernel.remove(r); // EV_ONESHOT: the kernel removed the filter when it fired
         if (!r.child) {
-            return PidProbe.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+            return ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
         }
         // NOTE_EXIT fires as the process exits; a blocking wait4 on it returns at once.
         return PidProbe.reapChild(r, 0);
@@ -99,8 +112,7 @@ final class KqueueExitSource implements ExitSource {
 
     @Override
     public void disarm(Registration r) {
-        if (r.disarmed) return;
-        r.disarmed = true;
+        if (!inKernel.remove(r)) return;
         try {
             Kqueue.change(kq, r.pid, Kqueue.EVFILT_PROC, Kqueue.EV_DELETE, 0, 0); // ENOENT/ESRCH: already gone
         } catch (SyscallException e) {
@@ -122,6 +134,7 @@ final class KqueueExitSource implements ExitSource {
 
     @Override
     public void close() {
+        inKernel.clear();
         kq.close();
         arena.close();
     }

@@ -1,12 +1,10 @@
 package io.procwarden.internal.monitor;
 
 import io.procwarden.ExitStatus;
-import io.procwarden.MonitorBackend;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Wait;
-import java.io.IOException;
-import java.util.ArrayList;
+import io.procwarden.internal.sys.ProcStat;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,17 +14,27 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
- * The one thread that serves every watched process of a monitor.
+ * The one thread that serves every watched process of a monitor: the thread, the maps and the
+ * command queue. Everything else has its own file: the mechanism ({@link ExitSource}), one
+ * watched process ({@link Registration}, with the one {@code end()}), a caller that reaps its
+ * own child ({@link CallerReap}), and closing with the hand-off of running children
+ * ({@link LoopShutdown}).
  *
  * <p>Registration happens on the caller's thread (so EMFILE or EPERM reach the caller), under
  * {@link #lock}, which also makes watchers of the same pid share one registration. The loop
- * thread only waits on the {@link ExitSource}, collects outcomes (reaping our children),
- * releases registrations and calls listeners. Descriptors are released on the loop thread, with
- * one exception: a platform thread in {@code waitFor()} may take a child off the loop, wait on its
- * pidfd and reap it itself ({@link #awaitInCaller}, {@link CallerReap}); it closes that pidfd,
- * which {@link Fd}'s reference count makes safe against a loop still holding it.
+ * thread waits on the source, which reports ready keys; {@link #onReady} dispatches a key to
+ * what it stands for (today only exit registrations; other kinds of key, e.g. descriptors
+ * with a readiness handler, would get their own map and branch there).
+ *
+ * <p>Two maps: {@link #byPid} holds the registrations that are not ended (so new watchers
+ * join them); {@link #byKey} holds those that still hold something (a pidfd, a place in the
+ * epoll set). Whoever removes a registration from {@code byKey} releases it, so that happens
+ * exactly once: on the loop thread ({@link #release}), or in a caller that reaped the child
+ * itself ({@link #completeDetached}); {@link Fd}'s reference count makes closing its pidfd
+ * safe against a loop still holding it.
  */
 public final class MonitorLoop implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MonitorLoop.class.getName());
@@ -40,6 +48,7 @@ public final class MonitorLoop implements AutoCloseable {
     private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final AtomicLong keys = new AtomicLong();
     private volatile boolean closing; // written under lock
+    private volatile Supplier<MonitorLoop> successor; // written under lock, before closing
 
     private MonitorLoop(ExitSource source) {
         this.source = source;
@@ -48,24 +57,18 @@ public final class MonitorLoop implements AutoCloseable {
         thread.start();
     }
 
-    /** Starts a loop on the given backend. */
-    public static MonitorLoop start(MonitorBackend backend) throws SyscallException {
+    /** Starts a loop on the given backend (the caller checked that it is available). */
+    public static MonitorLoop start(ExitBackend backend) throws SyscallException {
         ExitSource source = switch (backend) {
             case PIDFD -> new PidfdExitSource();
             case KQUEUE -> new KqueueExitSource();
-            case POLLING -> new PollingExitSource(Long.getLong("procwarden.polling.intervalMillis",
-                    PollingExitSource.DEFAULT_INTERVAL_MILLIS));
+            case POLLING -> PollingExitSource.withConfiguredInterval();
         };
         return new MonitorLoop(source);
     }
 
-    public MonitorBackend backend() {
+    public ExitBackend backend() {
         return source.backend();
-    }
-
-    /** The loop's thread (for diagnostics and tests). */
-    public Thread thread() {
-        return thread;
     }
 
     /** Number of processes being watched right now. */
@@ -83,44 +86,46 @@ public final class MonitorLoop implements AutoCloseable {
      */
     public Registration watch(int pid, long expectedStartTime, ExitListener listener) throws SyscallException {
         Wait.Reaped immediate;
-        Registration r;
+        Registration r = null;
         synchronized (lock) {
             ensureOpen();
-            r = byPid.get(pid);
-            if (r != null) {
-                if (expectedStartTime >= 0 && !startTimeMatches(pid, expectedStartTime)) {
-                    immediate = PidProbe.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS);
-                    r = null;
-                } else {
-                    r.listeners.add(listener);
-                    return r;
-                }
+            Registration shared = byPid.get(pid); // in byPid: not ended
+            if (shared != null && expectedStartTime >= 0 && !startTimeMatches(pid, expectedStartTime)) {
+                immediate = ExitSource.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS);
+            } else if (shared != null && shared.addListener(listener)) {
+                return shared;
             } else {
                 ExitSource.Opened opened = source.open(pid, keys.incrementAndGet());
                 if (opened instanceof ExitSource.Ended ended) {
                     immediate = ended.outcome();
                 } else {
-                    r = ((ExitSource.Live) opened).registration();
-                    if (expectedStartTime >= 0 && !startTimeMatches(pid, expectedStartTime)) {
-                        closeUnarmed(r);
-                        immediate = PidProbe.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS);
-                        r = null;
+                    // Checked after opening: a pidfd pins the instance it was opened on.
+                    Registration fresh = ((ExitSource.Live) opened).registration();
+                    boolean same;
+                    try {
+                        same = expectedStartTime < 0 || startTimeMatches(pid, expectedStartTime);
+                    } catch (RuntimeException e) {
+                        discard(fresh);
+                        throw e;
+                    }
+                    if (!same) {
+                        discard(fresh);
+                        immediate = ExitSource.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS);
                     } else {
-                        r.listeners.add(listener);
+                        r = fresh;
+                        r.addListener(listener);
                         immediate = insert(r);
                     }
                 }
             }
         }
-        if (immediate != null) {
-            if (r != null) {
-                finish(r, immediate, null);
-            } else {
-                notify(listener, immediate, null);
-            }
-            return null;
+        if (immediate == null) return r;
+        if (r != null) {
+            complete(r, immediate, null);
+        } else {
+            Ending.of(listener, immediate).tell();
         }
-        return r;
+        return null;
     }
 
     /**
@@ -139,40 +144,32 @@ public final class MonitorLoop implements AutoCloseable {
                 throw new IllegalStateException("ProcessMonitor is closed; cannot watch child " + pid);
             }
             r = source.adoptChild(pid, pidfd, keys.incrementAndGet());
-            if (listener != null) r.listeners.add(listener);
+            if (listener != null) r.addListener(listener);
             immediate = insert(r);
         }
         if (immediate != null) {
-            finish(r, immediate, null);
+            complete(r, immediate, null);
         }
         return r;
     }
 
-    /** Puts a new registration in the maps and arms it; returns an outcome found while arming. */
+    /** Under lock: puts a new registration in the maps and arms it; returns an outcome found while arming. */
     private Wait.Reaped insert(Registration r) throws SyscallException {
         byPid.put(r.pid, r);
         byKey.put(r.key, r);
         try {
-            return source.arm(r);
+            return r.arm(source);
         } catch (SyscallException | RuntimeException e) {
             byPid.remove(r.pid, r);
-            byKey.remove(r.key);
-            r.finished = true;
-            closeUnarmed(r);
+            byKey.remove(r.key, r);
+            r.end(null, e); // its listener is not told: the caller gets the exception instead
+            discard(r);
             throw e;
         }
     }
 
-    /** Closes what an unarmed (or failed) registration holds, on the calling thread. */
-    private static void closeUnarmed(Registration r) {
-        r.disarmed = true;
-        if (r.pidfd != null) r.pidfd.close();
-    }
-
-    /** Loop thread: forgets a finished registration and releases its descriptor. */
-    private void retire(Registration r) {
-        byKey.remove(r.key);
-        source.disarm(r);
+    /** Closes what a registration that never got into the kernel set holds, on the calling thread. */
+    private static void discard(Registration r) {
         if (r.pidfd != null) r.pidfd.close();
     }
 
@@ -182,17 +179,18 @@ public final class MonitorLoop implements AutoCloseable {
      */
     public void unwatch(Registration r, ExitListener listener) {
         synchronized (lock) {
-            if (r.finished || !r.listeners.remove(listener)) return;
-            if (!r.listeners.isEmpty() || r.child) return;
-            r.finished = true;
+            if (!r.unwatch(listener)) return;
             byPid.remove(r.pid, r);
-            if (closing) return;
         }
-        commands.add(() -> retire(r));
-        source.wakeup();
+        releaseSoon(r);
     }
 
-    /** Runs an action on the loop thread (tests use it to hold the loop still). */
+    /**
+     * Runs an action on the loop thread, after the commands queued before it. The loop's one
+     * hook: the tests hold the loop still with it, or wait until it has drained its queue.
+     *
+     * @throws IllegalStateException if the monitor is closed
+     */
     public void runOnLoop(Runnable action) {
         synchronized (lock) {
             ensureOpen();
@@ -209,6 +207,21 @@ public final class MonitorLoop implements AutoCloseable {
      */
     public void ensureOpen() {
         if (closing) throw new IllegalStateException("ProcessMonitor is closed");
+    }
+
+    /**
+     * Waits for a child in the calling thread, which reaps it if it gets there first
+     * ({@link CallerReap} says why and when this does not apply). Returns once the child was
+     * reaped (here or by the loop), once {@code timeoutNanos} have passed (-1: no limit), or at
+     * once where it does not apply. The caller then reads, or waits for, {@code completion} as
+     * usual: this is only a faster way to the same outcome.
+     *
+     * @param completion completed (by the listeners) when the registration ends; if it is done
+     *     already there is nothing to wait for
+     * @throws InterruptedException if this thread is interrupted while it waits
+     */
+    public void awaitInCaller(Registration r, long timeoutNanos, CompletableFuture<?> completion) throws InterruptedException {
+        CallerReap.await(this, r, timeoutNanos, completion);
     }
 
     private static boolean startTimeMatches(int pid, long expected) {
@@ -230,6 +243,20 @@ public final class MonitorLoop implements AutoCloseable {
         }
     }
 
+    /** Loop thread, last: no registration can arrive any more; end every one still held. */
+    private void shutdown(Throwable fatal) {
+        synchronized (lock) {
+            closing = true;
+            byPid.clear();
+        }
+        try {
+            runCommands();
+            LoopShutdown.endAll(this, List.copyOf(byKey.values()), fatal, successor);
+        } finally {
+            source.close();
+        }
+    }
+
     private void runCommands() {
         Runnable c;
         while ((c = commands.poll()) != null) {
@@ -241,166 +268,87 @@ public final class MonitorLoop implements AutoCloseable {
         }
     }
 
+    /** Loop thread: the source reported {@code key} ready. */
     private void onReady(long key) {
         Registration r = byKey.get(key);
         if (r == null) return; // released earlier in this batch
+        // Collected even when it has ended (unwatched, failed): the source learns its filter
+        // fired, and a child is still reaped; complete() then only releases it.
         Wait.Reaped outcome;
         try {
             outcome = source.collect(r);
         } catch (SyscallException | RuntimeException e) {
-            finish(r, null, e);
+            complete(r, null, e);
             return;
         }
         if (outcome != null) {
-            finish(r, outcome, null);
-        }
-    }
-
-    /** Ends a registration once: removes it, releases it (on the loop thread), tells its listeners. */
-    private void finish(Registration r, Wait.Reaped outcome, Throwable error) {
-        List<ExitListener> listeners;
-        synchronized (lock) {
-            if (r.finished && r.listeners.isEmpty()) {
-                listeners = List.of();
-            } else {
-                listeners = new ArrayList<>(r.listeners);
-                r.listeners.clear();
-            }
-            r.finished = true;
-            byPid.remove(r.pid, r);
-        }
-        // Retired before the listeners are told: whoever learns of the exit finds the registration
-        // gone and its descriptor closed (tests and fd accounting rely on it).
-        if (Thread.currentThread() == thread) {
-            retire(r);
-        } else {
-            commands.add(() -> retire(r));
-            source.wakeup();
-        }
-        for (ExitListener l : listeners) {
-            if (error != null) {
-                fail(l, error);
-            } else {
-                notify(l, outcome, r);
-            }
-        }
-        wakeCaller(r);
-    }
-
-    /** Ends the wait of a caller blocked on this registration's pidfd, if any (see awaitInCaller). */
-    private static void wakeCaller(Registration r) {
-        CallerReap w = r.callerWait;
-        if (w != null) w.wakeUp();
-    }
-
-    private static void notify(ExitListener l, Wait.Reaped outcome, Registration r) {
-        try {
-            l.onExit(outcome.status(), outcome.usage());
-        } catch (Throwable t) {
-            // A throwing listener must not stop the loop or keep others from being told.
-            LOG.log(System.Logger.Level.WARNING, "exit listener for " + (r != null ? r : "a process") + " threw", t);
-        }
-    }
-
-    private static void fail(ExitListener l, Throwable error) {
-        try {
-            l.onFailure(error);
-        } catch (Throwable t) {
-            LOG.log(System.Logger.Level.WARNING, "exit listener threw on failure", t);
+            complete(r, outcome, null);
         }
     }
 
     /**
-     * Waits for a child in the calling thread, which reaps it if it gets there first
-     * ({@link CallerReap} says why). Returns once the child was reaped (here or by the loop),
-     * once {@code timeoutNanos} have passed (-1: no limit), or at once where this does not apply:
-     * a virtual thread (it must not block its carrier), the loop thread, a second concurrent
-     * caller, a backend without pidfds, a closing monitor. The caller then reads, or waits for,
-     * {@code completion} as usual: this is only a faster way to the same outcome.
-     *
-     * @param completion completed (by the listeners) when the registration ends; if it is done
-     *     already there is nothing to wait for
-     * @throws InterruptedException if this thread is interrupted while it waits
+     * Ends a registration with its outcome (or why watching failed): forgets it, releases it
+     * (at once on the loop thread, else soon), then tells its listeners. Released before they
+     * are told, where it can be: whoever learns of the exit on the loop thread finds the
+     * registration gone and its descriptor closed (tests and fd accounting rely on it).
      */
-    public void awaitInCaller(Registration r, long timeoutNanos, CompletableFuture<?> completion) throws InterruptedException {
-        Thread me = Thread.currentThread();
-        if (timeoutNanos == 0 || me.isVirtual() || me == thread) return;
-        if (!r.child || r.pidfd == null || completion.isDone()) return;
-        if (!r.callerWaiting.compareAndSet(false, true)) return;
-        try (CallerReap wait = CallerReap.open()) {
-            // Published before the check below: whoever ends the registration from now on
-            // (finish, shutdown) wakes this wait (one field, not a dependent per call on the future).
-            r.callerWait = wait;
-            synchronized (lock) {
-                if (r.finished || closing || !source.detachForCaller(r)) return;
-            }
-            boolean reaped = false;
-            try {
-                if (wait.awaitExit(r.pidfd, timeoutNanos)) {
-                    reaped = reapInCaller(r);
-                }
-            } finally {
-                if (!reaped) rearm(r);
-            }
-        } catch (IOException e) {
-            // EMFILE for the eventfd and the like: the loop still watches the child (re-armed
-            // above), so the caller's ordinary wait for the future is the fallback.
-            LOG.log(System.Logger.Level.DEBUG, "waiting in the caller failed; waiting for the monitor", e);
-        } finally {
-            r.callerWait = null;
-            r.callerWaiting.set(false);
-        }
+    void complete(Registration r, Wait.Reaped outcome, Throwable failure) {
+        Ending ending = forgetAndEnd(r, outcome, failure);
+        releaseSoon(r);
+        ending.tell();
     }
 
-    /** After the pidfd turned readable: reaps (unless the loop did), and ends the registration here. */
-    private boolean reapInCaller(Registration r) {
-        Wait.Reaped outcome;
-        try {
-            outcome = source.collect(r);
-        } catch (SyscallException | RuntimeException e) {
-            finish(r, null, e); // as the loop would: the waiters learn why
-            return true;
-        }
-        if (outcome == null) return false; // the loop reaped it first and is finishing it
-        List<ExitListener> listeners;
+    /** A caller reaped a detached child ({@link CallerReap}): ends and releases it on that thread. */
+    void completeDetached(Registration r, Wait.Reaped outcome) {
+        Ending ending = forgetAndEnd(r, outcome, null);
+        // Out of the epoll set already: closing the pidfd is all a release does.
+        if (byKey.remove(r.key, r)) r.pidfd.close();
+        ending.tell();
+    }
+
+    private Ending forgetAndEnd(Registration r, Wait.Reaped outcome, Throwable failure) {
         synchronized (lock) {
-            listeners = new ArrayList<>(r.listeners);
-            r.listeners.clear();
-            r.finished = true;
             byPid.remove(r.pid, r);
-            byKey.remove(r.key);
+            return r.end(outcome, failure);
         }
-        // Detached from epoll already; closing the pidfd is all that retire() would do.
-        r.disarmed = true;
-        r.pidfd.close();
-        for (ExitListener l : listeners) notify(l, outcome, r);
-        return true;
     }
 
-    /** Gives a registration back to the loop after a caller stopped waiting on it itself. */
-    private void rearm(Registration r) {
-        Exception failure;
+    /** Releases on the loop thread: now if this is it, else by a command (or by the shutdown). */
+    private void releaseSoon(Registration r) {
+        if (Thread.currentThread() == thread) {
+            release(r);
+            return;
+        }
         synchronized (lock) {
-            if (r.finished || closing) return; // ended meanwhile, or shutdown() deals with it
-            try {
-                source.arm(r); // level-triggered: an exit in the meantime is reported at once
-                return;
-            } catch (SyscallException | RuntimeException e) {
-                failure = e;
-            }
+            if (closing) return; // the shutdown releases whatever is still in byKey
+            commands.add(() -> release(r));
         }
-        // Unwatched, it would never be reaped: tell its waiters why, as the loop does on failures.
-        finish(r, null, failure);
+        source.wakeup();
     }
 
-    /** Receives a child that is still running when its loop closes, so that it is still reaped. */
-    @FunctionalInterface
-    public interface ChildHandoff {
-        /** Takes over the child; owns {@code pidfd} (may be null) from now on. */
-        void adopt(int pid, Fd pidfd) throws SyscallException;
+    /** Loop thread: releases what the registration holds, unless someone else took it out of byKey first. */
+    void release(Registration r) {
+        if (!byKey.remove(r.key, r)) return;
+        source.disarm(r);
+        if (r.pidfd != null) r.pidfd.close();
     }
 
-    private volatile ChildHandoff handoff;
+    /** Loop thread, shutting down: takes a registration out of byKey; false if someone else did. */
+    boolean take(Registration r) {
+        return byKey.remove(r.key, r);
+    }
+
+    ExitSource source() {
+        return source;
+    }
+
+    boolean isLoopThread(Thread t) {
+        return t == thread;
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
 
     /** Stops the loop; pending watches fail with IllegalStateException. Waits for the thread. */
     @Override
@@ -410,11 +358,12 @@ public final class MonitorLoop implements AutoCloseable {
 
     /**
      * Stops the loop; pending watches fail with IllegalStateException; children not yet reaped
-     * go to {@code handoff} (when not null) instead of being abandoned. Waits for the thread.
+     * go to the loop {@code successor} gives (when not null) instead of being abandoned, so
+     * that they are still reaped ({@link LoopShutdown}). Waits for the thread.
      */
-    public void close(ChildHandoff handoff) {
+    public void close(Supplier<MonitorLoop> successor) {
         synchronized (lock) {
-            if (!closing) this.handoff = handoff;
+            if (!closing) this.successor = successor;
             closing = true; // a second close also waits for the thread below
         }
         source.wakeup();
@@ -429,49 +378,5 @@ public final class MonitorLoop implements AutoCloseable {
             }
             if (interrupted) Thread.currentThread().interrupt();
         }
-    }
-
-    private void shutdown(Throwable fatal) {
-        List<Registration> all;
-        synchronized (lock) {
-            closing = true;
-            all = new ArrayList<>(byKey.values());
-            byPid.clear();
-        }
-        runCommands();
-        ChildHandoff successor = handoff;
-        for (Registration r : all) {
-            if (r.child && successor != null && !r.disarmed) {
-                byKey.remove(r.key);
-                source.disarm(r);
-                // The successor reaps it from now on, without telling this registration: pid-mode
-                // signals through it (Registration.whileUnreaped) must stop before that can happen.
-                if (!r.markReaped()) {
-                    retire(r); // a caller reaped it meanwhile (awaitInCaller)
-                    continue;
-                }
-                try {
-                    successor.adopt(r.pid, r.pidfd); // the pidfd now belongs to the successor
-                } catch (SyscallException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "could not hand child " + r.pid + " over; it will not be reaped", e);
-                }
-            } else {
-                retire(r);
-            }
-            Throwable error = fatal != null
-                    ? new IllegalStateException("process monitor failed while watching pid " + r.pid, fatal)
-                    : new IllegalStateException("ProcessMonitor closed while watching pid " + r.pid);
-            List<ExitListener> listeners;
-            synchronized (lock) {
-                listeners = new ArrayList<>(r.listeners);
-                r.listeners.clear();
-                r.finished = true;
-            }
-            for (ExitListener l : listeners) {
-                fail(l, error);
-            }
-            wakeCaller(r);
-        }
-        source.close();
     }
 }

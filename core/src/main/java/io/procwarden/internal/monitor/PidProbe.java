@@ -6,6 +6,7 @@ import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Wait;
+import io.procwarden.internal.sys.ProcStat;
 import java.util.Optional;
 
 /**
@@ -15,13 +16,10 @@ import java.util.Optional;
 final class PidProbe {
     private PidProbe() {}
 
-    static Wait.Reaped unknown(ExitStatus.UnknownReason reason) {
-        return new Wait.Reaped(new ExitStatus.Unknown(reason), null);
-    }
-
     /**
      * {@code wait4(pid, WNOHANG)} tells all three cases apart in one call: 0 for our live child,
-     * the status for our exited child (reaped now), ECHILD for anyone else's process.
+     * the status for our exited child (reaped now), ECHILD for anyone else's process (here, when
+     * a pid is first opened, ECHILD means "not our child").
      */
     static ExitSource.Opened open(int pid, long key) throws SyscallException {
         try {
@@ -36,30 +34,21 @@ final class PidProbe {
         if (Platform.current().isLinux()) {
             Optional<ProcStat> stat = ProcStat.read(pid);
             if (stat.isEmpty()) {
-                return new ExitSource.Ended(unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
+                return new ExitSource.Ended(ExitSource.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
             }
             if (stat.get().hasExited()) {
-                return new ExitSource.Ended(unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
+                return new ExitSource.Ended(ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
             }
             return new ExitSource.Live(new Registration(key, pid, false, null, stat.get().startTime()));
         }
         if (!Signals.kill(pid, 0)) {
-            return new ExitSource.Ended(unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
+            return new ExitSource.Ended(ExitSource.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
         }
         return new ExitSource.Live(new Registration(key, pid, false, null, -1));
     }
 
-    /**
-     * Reaps our child without blocking; null if it still runs. ECHILD means a stray waitpid
-     * elsewhere reaped it first: reported as ALREADY_REAPED, never as an error.
-     */
+    /** Reaps our child by pid ({@link Registration#reap} turns ECHILD into ALREADY_REAPED); null if it still runs. */
     static Wait.Reaped reapChild(Registration r, int options) throws SyscallException {
-        try {
-            return r.reapOnce(() -> Wait.wait4(r.pid, options));
-        } catch (SyscallException e) {
-            if (e.errno() != Errno.ECHILD) throw e;
-            r.markReaped();
-            return unknown(ExitStatus.UnknownReason.ALREADY_REAPED);
-        }
+        return r.reap(() -> Wait.wait4(r.pid, options));
     }
 }

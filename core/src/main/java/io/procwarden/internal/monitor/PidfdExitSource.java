@@ -1,13 +1,12 @@
 package io.procwarden.internal.monitor;
 
 import io.procwarden.ExitStatus;
-import io.procwarden.MonitorBackend;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Epoll;
 import io.procwarden.internal.ffi.Errno;
+import io.procwarden.internal.ffi.Eventfd;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Pidfd;
-import io.procwarden.internal.ffi.Unistd;
 import io.procwarden.internal.ffi.Wait;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -40,7 +39,7 @@ final class PidfdExitSource implements ExitSource {
         Fd ev = null;
         boolean ok = false;
         try {
-            ev = Epoll.eventfd();
+            ev = Eventfd.create();
             Epoll.ctl(ep, Epoll.EPOLL_CTL_ADD, ev, Epoll.EPOLLIN, WAKE_KEY);
             ok = true;
         } finally {
@@ -57,8 +56,8 @@ final class PidfdExitSource implements ExitSource {
     }
 
     @Override
-    public MonitorBackend backend() {
-        return MonitorBackend.PIDFD;
+    public ExitBackend backend() {
+        return ExitBackend.PIDFD;
     }
 
     @Override
@@ -68,13 +67,13 @@ final class PidfdExitSource implements ExitSource {
             pidfd = Pidfd.open(pid);
         } catch (SyscallException e) {
             if (e.errno() == Errno.ESRCH) {
-                return new Ended(PidProbe.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
+                return new Ended(ExitSource.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
             }
             throw e;
         }
         try {
             // One call tells our live child (null), our exited child (reaped now, with its
-            // status) and anyone else's process (ECHILD) apart.
+            // status) and anyone else's process apart: here ECHILD means "not our child".
             Wait.Reaped reaped = Wait.waitidPidfd(pidfd, Wait.WNOHANG);
             if (reaped != null) {
                 pidfd.close();
@@ -110,7 +109,7 @@ final class PidfdExitSource implements ExitSource {
         for (int i = 0; i < n; i++) {
             long key = Epoll.dataAt(events, i);
             if (key == WAKE_KEY) {
-                Unistd.read(wake, counter, 8); // resets the counter; -1 (EAGAIN) if already drained
+                Eventfd.drain(wake, counter);
             } else {
                 ready.accept(key);
             }
@@ -120,15 +119,9 @@ final class PidfdExitSource implements ExitSource {
     @Override
     public Wait.Reaped collect(Registration r) throws SyscallException {
         if (!r.child) {
-            return PidProbe.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+            return ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
         }
-        try {
-            return r.reapOnce(() -> Wait.waitidPidfd(r.pidfd, Wait.WNOHANG));
-        } catch (SyscallException e) {
-            if (e.errno() != Errno.ECHILD) throw e;
-            r.markReaped();
-            return PidProbe.unknown(ExitStatus.UnknownReason.ALREADY_REAPED);
-        }
+        return r.reap(() -> Wait.waitidPidfd(r.pidfd, Wait.WNOHANG));
     }
 
     @Override
@@ -144,15 +137,12 @@ final class PidfdExitSource implements ExitSource {
 
     @Override
     public void disarm(Registration r) {
-        // Closed: a caller reaped it and released the pidfd (which ended its epoll entry).
-        if (r.disarmed || !r.pidfd.isOpen()) return;
-        r.disarmed = true;
         // EPOLL_CTL_DEL before the pidfd is closed: a concurrent posix_spawn may briefly hold a
         // copy of it, which would keep the epoll registration alive and fire it again later.
         try {
             Epoll.ctl(epoll, Epoll.EPOLL_CTL_DEL, r.pidfd, 0, 0);
         } catch (SyscallException e) {
-            // ENOENT: never armed (arm failed, or an immediate outcome). Anything else is a bug.
+            // ENOENT: not in the set (never armed, or detached for a caller). Anything else is a bug.
             if (e.errno() != Errno.ENOENT) {
                 LOG.log(System.Logger.Level.WARNING, e.getMessage());
             }
@@ -161,18 +151,7 @@ final class PidfdExitSource implements ExitSource {
 
     @Override
     public void wakeup() {
-        if (!wake.isOpen()) {
-            return; // the loop has stopped
-        }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment one = a.allocate(8, 8);
-            one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
-            Unistd.write(wake, one, 8); // EAGAIN: counter saturated, the loop is awake anyway
-        } catch (SyscallException e) {
-            throw new IllegalStateException("cannot wake the monitor: " + e.getMessage(), e);
-        } catch (IllegalStateException closedMeanwhile) {
-            // the loop stopped between the check and the write: nothing to wake
-        }
+        Eventfd.wake(wake); // nothing once the loop has stopped and closed it
     }
 
     @Override

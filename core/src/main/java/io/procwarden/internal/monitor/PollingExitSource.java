@@ -1,15 +1,16 @@
 package io.procwarden.internal.monitor;
 
 import io.procwarden.ExitStatus;
-import io.procwarden.MonitorBackend;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Wait;
+import io.procwarden.internal.sys.ProcStat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,13 +44,20 @@ import java.util.function.LongConsumer;
  * costs ~0.25% (a Java thread that only waits 50 ms at a time).
  */
 final class PollingExitSource implements ExitSource {
-    /** Default round interval: detection within 50 ms plus the round itself (target: 100 ms). */
+    /**
+     * Default round interval: detection within 50 ms plus the round itself (target: 100 ms). The
+     * one home of the interval: {@link ExitBackend#POLLING}'s description is built from it.
+     */
     static final long DEFAULT_INTERVAL_MILLIS = 50;
+    /** The system property that sets the interval in milliseconds (1..100): {@value}. */
+    static final String INTERVAL_PROPERTY = "procwarden.polling.intervalMillis";
     static final int STAT_CHECKS_PER_ROUND = 32;
 
     private final long intervalNanos;
     private final Set<Registration> armed = ConcurrentHashMap.newKeySet();
     private final Map<Integer, Registration> childrenByPid = new ConcurrentHashMap<>();
+    /** Outcomes found in a round, until collect() hands them over (loop thread only). */
+    private final Map<Registration, Wait.Reaped> found = new HashMap<>();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment peekInfo = arena.allocate(Wait.SIGINFO); // loop thread only
     private final ReentrantLock lock = new ReentrantLock();
@@ -65,9 +73,14 @@ final class PollingExitSource implements ExitSource {
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
     }
 
+    /** A source with the interval of {@value #INTERVAL_PROPERTY}, else the default. */
+    static PollingExitSource withConfiguredInterval() {
+        return new PollingExitSource(Long.getLong(INTERVAL_PROPERTY, DEFAULT_INTERVAL_MILLIS));
+    }
+
     @Override
-    public MonitorBackend backend() {
-        return MonitorBackend.POLLING;
+    public ExitBackend backend() {
+        return ExitBackend.POLLING;
     }
 
     @Override
@@ -120,16 +133,17 @@ final class PollingExitSource implements ExitSource {
         }
         List<Registration> nonChildren = new ArrayList<>();
         for (Registration r : armed) {
-            if (r.outcome != null) continue;
+            if (found.containsKey(r)) continue;
+            Wait.Reaped outcome = null;
             if (r.child) {
                 if (!scanChildren) continue;
-                r.outcome = PidProbe.reapChild(r, Wait.WNOHANG);
+                outcome = PidProbe.reapChild(r, Wait.WNOHANG);
             } else if (!Signals.kill(r.pid, 0)) {
-                r.outcome = PidProbe.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+                outcome = ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
             } else if (linux) {
                 nonChildren.add(r);
             }
-            if (r.outcome != null) ready.accept(r.key);
+            if (outcome != null) report(r, outcome, ready);
         }
         // kill(pid, 0) succeeds for a zombie and for a stranger that reused the pid: /proc tells.
         int n = nonChildren.size();
@@ -137,8 +151,7 @@ final class PollingExitSource implements ExitSource {
             Registration r = nonChildren.get((statCursor + i) % n);
             Optional<ProcStat> stat = ProcStat.read(r.pid);
             if (stat.isEmpty() || stat.get().startTime() != r.startTime || stat.get().hasExited()) {
-                r.outcome = PidProbe.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
-                ready.accept(r.key);
+                report(r, ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD), ready);
             }
         }
         statCursor = n == 0 ? 0 : (statCursor + STAT_CHECKS_PER_ROUND) % n;
@@ -155,24 +168,29 @@ final class PollingExitSource implements ExitSource {
             int pid = Wait.peekExitedChild(peekInfo);
             if (pid == 0) return false;
             Registration r = pid > 0 ? childrenByPid.get(pid) : null;
-            if (r == null || r.outcome != null) return true;
-            r.outcome = PidProbe.reapChild(r, Wait.WNOHANG);
-            if (r.outcome == null) return true;
-            ready.accept(r.key); // retires r at once, on this thread
+            if (r == null || found.containsKey(r)) return true;
+            Wait.Reaped outcome = PidProbe.reapChild(r, Wait.WNOHANG);
+            if (outcome == null) return true;
+            report(r, outcome, ready); // releases r at once, on this thread
         }
         return true;
     }
 
+    private void report(Registration r, Wait.Reaped outcome, LongConsumer ready) {
+        found.put(r, outcome);
+        ready.accept(r.key);
+    }
+
     @Override
     public Wait.Reaped collect(Registration r) {
-        return r.outcome;
+        return found.remove(r);
     }
 
     @Override
     public void disarm(Registration r) {
-        r.disarmed = true;
         armed.remove(r);
         childrenByPid.remove(r.pid, r);
+        found.remove(r);
     }
 
     @Override
@@ -188,6 +206,7 @@ final class PollingExitSource implements ExitSource {
 
     @Override
     public void close() {
+        found.clear();
         armed.clear();
         childrenByPid.clear();
         arena.close();

@@ -1,19 +1,35 @@
 package io.procwarden.internal.monitor;
 
+import io.procwarden.ExitStatus;
 import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Pidfd;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Wait;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One watched process instance: everyone watching the same pid shares it (one pidfd, one
  * epoll or kqueue registration), and it ends when that process ends.
+ *
+ * <p>A small state machine, guarded by this object's lock (the only lock it has):
+ * <pre>
+ *   NEW --arm--> ARMED --detachForCaller--> DETACHED_FOR_CALLER --rearm--> ARMED
+ *   any --end--> ENDED (once; end() hands the listeners to exactly one caller)
+ * </pre>
+ * ARMED: the loop's {@link ExitSource} reports the exit. DETACHED_FOR_CALLER: a thread in
+ * {@code waitFor()} waits on the pidfd itself ({@link CallerReap}) and is woken by whoever
+ * else ends the registration. The same lock makes reaping and pid-mode signalling exclusive,
+ * so a pid is never signalled after it was reaped (and could have been reused).
+ *
+ * <p>What the registration holds (its pidfd, its place in the epoll set) is released apart
+ * from ending it, by whoever takes it out of the loop's key map ({@link MonitorLoop}).
  */
 public final class Registration {
+    enum State { NEW, ARMED, DETACHED_FOR_CALLER, ENDED }
+
     /** Identifies the registration in epoll data / kevent udata; 0 is the wake-up. */
     final long key;
     final int pid;
@@ -24,23 +40,13 @@ public final class Registration {
     /** /proc start time for non-children on Linux (reuse guard of the polling backend); -1 if unknown. */
     final long startTime;
 
-    // Guarded by MonitorLoop.lock.
-    final List<ExitListener> listeners = new ArrayList<>(1);
-    boolean finished;
-
-    /** Set by the loop thread when it disarms; by a caller that reaped the child itself ({@link CallerReap}). */
-    volatile boolean disarmed;
-    /** One caller at a time may wait on the pidfd itself ({@link CallerReap}). */
-    final AtomicBoolean callerWaiting = new AtomicBoolean();
-    /** That caller's wait, to be woken by whoever else ends the registration. */
-    volatile CallerReap callerWait;
-
-    // Loop thread only.
-    /** The polling and kqueue backends find the outcome while checking; collect() hands it over. */
-    Wait.Reaped outcome;
-
-    /** Guarded by synchronized(this): set once the child is reaped, after which its pid may be reused. */
+    // Guarded by this.
+    private State state = State.NEW;
+    private final List<ExitListener> listeners = new ArrayList<>(1);
+    /** Set once the child is reaped (or handed to another loop), after which its pid may be reused. */
     private boolean reaped;
+    /** The caller waiting on the pidfd in DETACHED_FOR_CALLER, to be woken when someone else ends it. */
+    private CallerReap callerWait;
 
     Registration(long key, int pid, boolean child, Fd pidfd, long startTime) {
         this.key = key;
@@ -54,40 +60,99 @@ public final class Registration {
         return pid;
     }
 
-    public boolean isChild() {
-        return child;
+    /** Adds a listener; false if the registration has ended (the listener was not added). */
+    synchronized boolean addListener(ExitListener listener) {
+        if (state == State.ENDED) return false;
+        listeners.add(listener);
+        return true;
     }
 
     /**
-     * Runs {@code reap} unless the child was already reaped, and records a successful reap; runs
-     * under this registration's lock, which {@link #whileUnreaped} also takes, so that a pid is
-     * never signalled after it was reaped (and could have been reused).
-     */
-    synchronized Wait.Reaped reapOnce(ReapCall reap) throws io.procwarden.SyscallException {
-        if (reaped) {
-            return null;
-        }
-        Wait.Reaped r = reap.call();
-        if (r != null) {
-            reaped = true;
-        }
-        return r;
-    }
-
-    /**
-     * Marks the child as reaped by someone else (ECHILD), or handed to another monitor that will
-     * reap it: its pid must not be used through this registration again.
+     * Removes a listener; a non-child left with none ends here (nobody wants to know any more).
+     * A child stays until reaped.
      *
-     * @return false if it was marked reaped already
+     * @return true if this ended the registration
      */
-    synchronized boolean markReaped() {
+    synchronized boolean unwatch(ExitListener listener) {
+        if (state == State.ENDED || !listeners.remove(listener) || !listeners.isEmpty() || child) return false;
+        end(null, null);
+        return true;
+    }
+
+    /**
+     * Hands the registration to the source: NEW or DETACHED_FOR_CALLER becomes ARMED. Nothing
+     * happens once it has ended.
+     *
+     * @return an outcome found while arming (kqueue's ESRCH), else null
+     */
+    synchronized Wait.Reaped arm(ExitSource source) throws SyscallException {
+        if (state == State.ENDED) return null;
+        Wait.Reaped found = source.arm(this);
+        state = State.ARMED;
+        callerWait = null;
+        return found;
+    }
+
+    /**
+     * ARMED becomes DETACHED_FOR_CALLER: the source stops reporting it, and {@code wait} is woken
+     * if anyone else ends it. False (nothing changed) if it is not ARMED (ended, or another caller
+     * waits already) or the source cannot hand processes to callers.
+     */
+    synchronized boolean detachForCaller(ExitSource source, CallerReap wait) throws SyscallException {
+        if (state != State.ARMED || !source.detachForCaller(this)) return false;
+        state = State.DETACHED_FOR_CALLER;
+        callerWait = wait;
+        return true;
+    }
+
+    /**
+     * Ends the registration: the first call gets the listeners to tell (and wakes a caller
+     * waiting on the pidfd); every later call gets none. The one way a registration ends.
+     */
+    synchronized Ending end(Wait.Reaped outcome, Throwable failure) {
+        if (state == State.ENDED) return new Ending(this, List.of(), outcome, failure);
+        state = State.ENDED;
+        List<ExitListener> told = List.copyOf(listeners);
+        listeners.clear();
+        if (callerWait != null) {
+            callerWait.wakeUp();
+            callerWait = null;
+        }
+        return new Ending(this, told, outcome, failure);
+    }
+
+    /**
+     * Reaps our child through {@code reap} unless it was reaped already (then null). The one
+     * place where ECHILD for a registered child becomes {@link ExitStatus.UnknownReason#ALREADY_REAPED}:
+     * someone else (a stray {@code waitpid}) reaped it first. Never an error.
+     */
+    synchronized Wait.Reaped reap(ReapCall reap) throws SyscallException {
+        if (reaped) return null;
+        try {
+            Wait.Reaped r = reap.call();
+            if (r != null) reaped = true;
+            return r;
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.ECHILD) throw e;
+            reaped = true;
+            return ExitSource.unknown(ExitStatus.UnknownReason.ALREADY_REAPED);
+        }
+    }
+
+    /**
+     * Marks the child as handed to another loop, which reaps it from now on: its pid must not be
+     * used through this registration again.
+     *
+     * @return false if it was reaped already (nothing to hand over)
+     */
+    synchronized boolean markHandedOff() {
         boolean was = reaped;
         reaped = true;
         return !was;
     }
 
     /** Runs {@code action} only while the child is unreaped; returns false if it was reaped. */
-    public synchronized boolean whileUnreaped(PidAction action) throws io.procwarden.SyscallException {
+    public synchronized boolean whileUnreaped(PidAction action) throws SyscallException {
         if (reaped) {
             return false;
         }
@@ -111,7 +176,7 @@ public final class Registration {
             try {
                 return Pidfd.sendSignal(pidfd, signal);
             } catch (IllegalStateException closed) {
-                return false; // the loop closes the pidfd after reaping
+                return false; // the pidfd is closed after reaping
             }
         }
         return whileUnreaped(p -> Signals.kill(p, signal));
@@ -130,13 +195,13 @@ public final class Registration {
     /** A reaping call. */
     @FunctionalInterface
     interface ReapCall {
-        Wait.Reaped call() throws io.procwarden.SyscallException;
+        Wait.Reaped call() throws SyscallException;
     }
 
     /** An action on a pid that must not run once the pid may have been reused. */
     @FunctionalInterface
     public interface PidAction {
-        boolean run(int pid) throws io.procwarden.SyscallException;
+        boolean run(int pid) throws SyscallException;
     }
 
     @Override

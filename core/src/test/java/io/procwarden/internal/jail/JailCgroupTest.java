@@ -7,7 +7,7 @@ import io.procwarden.ExitStatus;
 import io.procwarden.JailSpec;
 import io.procwarden.JailUnavailableException;
 import io.procwarden.Signal;
-import io.procwarden.internal.monitor.ProcStat;
+import io.procwarden.internal.sys.ProcStat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -51,7 +51,7 @@ class JailCredentialsTest {
         assertThat(JailFixture.status(r.output(), "Uid")).isEqualTo("65534 65534 65534 65534");
         assertThat(JailFixture.status(r.output(), "Groups")).isEmpty();
         // not asked for: whatever this JVM has (1 under the seccomp test executions, which need it)
-        String ours = JailFixture.status(new String(io.procwarden.internal.monitor.ProcStat.readProcFile(Path.of("/proc/self/status"))), "NoNewPrivs");
+        String ours = JailFixture.status(new String(io.procwarden.internal.sys.ProcFs.readFile(Path.of("/proc/self/status"))), "NoNewPrivs");
         assertThat(JailFixture.status(r.output(), "NoNewPrivs")).isEqualTo(ours);
     }
 

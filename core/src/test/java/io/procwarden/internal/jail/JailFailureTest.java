@@ -98,7 +98,7 @@ class JailFailureTest {
         Before b = before();
         if (JailHost.hasCapability(JailHost.CAP_SYS_RESOURCE)) {
             // NOFILE above /proc/sys/fs/nr_open is refused even with CAP_SYS_RESOURCE: prlimit fails after the spawn.
-            long nrOpen = Long.parseLong(new String(io.procwarden.internal.monitor.ProcStat.readProcFile(
+            long nrOpen = Long.parseLong(new String(io.procwarden.internal.sys.ProcFs.readFile(
                     Path.of("/proc/sys/fs/nr_open")), java.nio.charset.StandardCharsets.US_ASCII).trim());
             assertThatThrownBy(() -> jail.run(JailSpec.none().limit(Resource.NOFILE, nrOpen + 1).ownCgroup(), "/bin/true"))
                     .isInstanceOfSatisfying(SyscallException.class, e -> {

@@ -3,10 +3,10 @@ package io.procwarden.internal.jail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.procwarden.JailSpec;
-import io.procwarden.MonitorBackend;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Unistd;
+import io.procwarden.internal.monitor.BackendProbe;
 import io.procwarden.internal.monitor.MonitorLoop;
 import io.procwarden.internal.spawn.PosixSpawner;
 import io.procwarden.internal.spawn.SpawnFailure;
@@ -38,7 +38,7 @@ final class JailFixture implements AutoCloseable {
     final MonitorLoop loop;
 
     JailFixture() throws SyscallException {
-        loop = MonitorLoop.start(MonitorBackend.selected());
+        loop = MonitorLoop.start(BackendProbe.selected());
     }
 
     @Override
@@ -217,7 +217,7 @@ final class JailFixture implements AutoCloseable {
             for (Path t : tasks.toList()) {
                 String text;
                 try {
-                    text = new String(io.procwarden.internal.monitor.ProcStat.readProcFile(t.resolve("children")), StandardCharsets.US_ASCII);
+                    text = new String(io.procwarden.internal.sys.ProcFs.readFile(t.resolve("children")), StandardCharsets.US_ASCII);
                 } catch (IOException e) {
                     continue; // the thread ended
                 }

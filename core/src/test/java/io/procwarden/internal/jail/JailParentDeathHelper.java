@@ -1,10 +1,10 @@
 package io.procwarden.internal.jail;
 
 import io.procwarden.JailSpec;
-import io.procwarden.MonitorBackend;
 import io.procwarden.Signal;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Unistd;
+import io.procwarden.internal.monitor.BackendProbe;
 import io.procwarden.internal.monitor.MonitorLoop;
 import java.util.Map;
 
@@ -16,7 +16,7 @@ public final class JailParentDeathHelper {
     private JailParentDeathHelper() {}
 
     public static void main(String[] args) throws Exception {
-        MonitorLoop loop = MonitorLoop.start(MonitorBackend.selected());
+        MonitorLoop loop = MonitorLoop.start(BackendProbe.selected());
         try (Fd devNull = Unistd.open("/dev/null", Unistd.O_RDWR, 0)) {
             Map<Integer, Fd> quiet = Map.of(0, devNull, 1, devNull, 2, devNull);
             JailedChild pdeathsig = JailLauncher.spawn(JailSpec.none().parentDeathSignal(Signal.KILL),

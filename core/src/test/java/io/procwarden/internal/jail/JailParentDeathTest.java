@@ -127,7 +127,7 @@ class JailParentDeathTest {
                 String name = Files.readString(t.resolve("comm")).trim();
                 boolean match = comm == null ? t.getFileName().toString().equals(self) : name.equals(comm);
                 if (!match) continue;
-                String children = new String(io.procwarden.internal.monitor.ProcStat.readProcFile(t.resolve("children")),
+                String children = new String(io.procwarden.internal.sys.ProcFs.readFile(t.resolve("children")),
                         StandardCharsets.US_ASCII).trim();
                 for (String p : children.split("\\s+")) {
                     if (!p.isEmpty()) out.add(Integer.parseInt(p));

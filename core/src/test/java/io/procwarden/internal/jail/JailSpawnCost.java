@@ -2,10 +2,10 @@ package io.procwarden.internal.jail;
 
 import io.procwarden.ExitStatus;
 import io.procwarden.JailSpec;
-import io.procwarden.MonitorBackend;
 import io.procwarden.ResourceUsage;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Unistd;
+import io.procwarden.internal.monitor.BackendProbe;
 import io.procwarden.internal.monitor.ExitListener;
 import io.procwarden.internal.monitor.MonitorLoop;
 import io.procwarden.internal.spawn.PosixSpawner;
@@ -55,7 +55,7 @@ public final class JailSpawnCost {
     /** Runs every configuration {@code n} times (after a warm-up of n/10) and formats a table. */
     static String measure(int n) throws Exception {
         StringBuilder out = new StringBuilder();
-        try (MonitorLoop loop = MonitorLoop.start(MonitorBackend.selected());
+        try (MonitorLoop loop = MonitorLoop.start(BackendProbe.selected());
                 Fd devNull = Unistd.open("/dev/null", Unistd.O_RDWR, 0)) {
             PosixSpawner.Request req = new PosixSpawner.Request("/bin/true", List.of("true"), null, null,
                     Map.of(0, devNull, 1, devNull, 2, devNull), false, false);

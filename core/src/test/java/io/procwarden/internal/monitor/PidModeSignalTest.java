@@ -3,7 +3,6 @@ package io.procwarden.internal.monitor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.procwarden.ExitStatus;
-import io.procwarden.MonitorBackend;
 import io.procwarden.ResourceUsage;
 import io.procwarden.Signal;
 import io.procwarden.testing.Children;
@@ -22,7 +21,7 @@ class PidModeSignalTest {
 
     @Test
     void signalsOnlyWhileUnreaped() throws Exception {
-        try (MonitorLoop loop = MonitorLoop.start(MonitorBackend.POLLING)) {
+        try (MonitorLoop loop = MonitorLoop.start(ExitBackend.POLLING)) {
             int pid = Children.sh("exec sleep 600");
             CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
             Registration r = loop.registerChild(pid, null, new ExitListener() {

@@ -1,13 +1,7 @@
-package io.procwarden.internal.monitor;
+package io.procwarden.internal.sys;
 
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Errno;
-import io.procwarden.internal.ffi.Fd;
-import io.procwarden.internal.ffi.Unistd;
-import java.io.ByteArrayOutputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -38,7 +32,7 @@ public record ProcStat(int pid, char state, int ppid, int pgrp, int session, lon
     public static Optional<ProcStat> read(int pid) {
         byte[] bytes;
         try {
-            bytes = readProcFile(Path.of("/proc", Integer.toString(pid), "stat"));
+            bytes = ProcFs.readFile(Path.of("/proc", Integer.toString(pid), "stat"));
         } catch (SyscallException e) {
             // ENOENT: no such process. ESRCH: it vanished between open and read.
             if (e.errno() == Errno.ENOENT || e.errno() == Errno.ESRCH) {
@@ -48,30 +42,6 @@ public record ProcStat(int pid, char state, int ppid, int pgrp, int session, lon
             throw new java.io.UncheckedIOException("cannot read /proc/" + pid + "/stat: " + e.getMessage(), e);
         }
         return Optional.of(parse(pid, new String(bytes, StandardCharsets.US_ASCII)));
-    }
-
-    /**
-     * Reads a /proc file to its end with open(2) and read(2), so that a failure carries its
-     * errno ({@code open("/proc/42/stat") failed: EMFILE (Too many open files)}). The JDK's file
-     * streams give only the C library's text, which is localised and cannot be told apart
-     * reliably. Not {@code Files.readAllBytes} either: /proc files report size 0, and on JDK 25
-     * that call returned only the first byte of {@code /proc/sys/kernel/pid_max}.
-     *
-     * @throws SyscallException naming the call and errno (ENOENT when the file does not exist)
-     */
-    public static byte[] readProcFile(Path path) throws SyscallException {
-        try (Fd fd = Unistd.open(path.toString(), Unistd.O_RDONLY, 0); Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(4096);
-            ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-            while (true) {
-                long n = Unistd.read(fd, buf, buf.byteSize());
-                if (n == 0) return out.toByteArray();
-                if (n < 0) {
-                    throw Errno.exception("read(\"" + path + "\")", Errno.EAGAIN); // not a non-blocking fd: cannot happen
-                }
-                out.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), 0, (int) n);
-            }
-        }
     }
 
     /** Parses the contents of a stat file. */

@@ -1,4 +1,4 @@
-package io.procwarden.internal.monitor;
+package io.procwarden.internal.sys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
