@@ -19,7 +19,7 @@ import java.util.concurrent.Flow;
  */
 public final class ChildPipes implements AutoCloseable {
     /** How long after the exit bytes that were not yet in a pipe are still taken, unless set otherwise. */
-    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofMillis(100);
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofMillis(100); // as ProcessOutput.DEFAULT_DRAIN_TIMEOUT
 
     private static final String[] NAMES = {"stdin", "stdout", "stderr"};
 

@@ -3,6 +3,7 @@ package io.procwarden.internal.io;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Epoll;
 import io.procwarden.internal.ffi.Errno;
+import io.procwarden.internal.ffi.Eventfd;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Kqueue;
 import io.procwarden.internal.ffi.Platform;
@@ -39,7 +40,7 @@ public final class EventWait implements PipeReadiness, AutoCloseable {
         try {
             if (linux) {
                 p = Epoll.create();
-                w = Epoll.eventfd();
+                w = Eventfd.create();
                 Epoll.ctl(p, Epoll.EPOLL_CTL_ADD, w, Epoll.EPOLLIN, WAKE_KEY);
                 events = arena.allocate(Epoll.EVENT, MAX_EVENTS);
             } else {

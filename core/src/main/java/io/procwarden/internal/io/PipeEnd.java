@@ -160,7 +160,7 @@ public final class PipeEnd implements AutoCloseable {
     void await() throws IOException {
         boolean wasExited = exited;
         long until = !write && wasExited ? deadline : NONE;
-        if (Thread.currentThread().isVirtual()) {
+        if (Thread.currentThread().isVirtual() && !hub.isClosed()) {
             park(until, wasExited);
         } else {
             poll(until);

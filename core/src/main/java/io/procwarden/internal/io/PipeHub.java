@@ -28,6 +28,7 @@ public final class PipeHub {
     private final Runnable wakeup;
     private final Map<Long, PipeEnd> ends = new ConcurrentHashMap<>();
     private final AtomicLong keys = new AtomicLong();
+    private volatile boolean closed;
     private final Queue<Timer> added = new ConcurrentLinkedQueue<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>(); // loop thread only
     /** Loop thread only: push reads land here before they are copied out to the subscriber. */
@@ -72,7 +73,28 @@ public final class PipeHub {
     }
 
     void arm(PipeEnd end) throws SyscallException {
+        if (closed) throw new IllegalStateException("the monitor serving " + end + " is closed");
         readiness.arm(end.fd, end.write, end.key);
+    }
+
+    /** True once the loop has stopped: waits fall back to poll(2) in the caller, push consumers fail. */
+    boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Loop thread, as the loop stops: no readiness will be reported any more. Every end's
+     * waiters are woken (and then poll themselves); push consumers are told by a failure.
+     */
+    public void shutdown() {
+        closed = true;
+        for (PipeEnd end : ends.values()) {
+            try {
+                end.onReady();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "waking " + end + " at shutdown failed", e);
+            }
+        }
     }
 
     void forget(PipeEnd end) {

@@ -75,9 +75,12 @@ final class PipePublisher implements Flow.Publisher<ByteBuffer>, PipeEnd.Sink {
             end.hub.arm(end);
         } catch (SyscallException e) {
             fail(new IOException(end + ": " + e.getMessage(), e));
-        } catch (IllegalStateException endedMeanwhile) {
-            // the stream ended (or was cancelled) meanwhile; onReady reports it
-            end.hub.schedule(System.nanoTime(), end);
+        } catch (IllegalStateException closed) {
+            if (end.hub.isClosed()) {
+                fail(new IOException(end + ": the monitor serving it was closed"));
+            } else {
+                end.hub.schedule(System.nanoTime(), end); // the stream ended meanwhile: onReady reports it
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 package io.procwarden.internal.io;
 
 import io.procwarden.SyscallException;
-import io.procwarden.internal.ffi.Epoll;
+import io.procwarden.internal.ffi.Eventfd;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Unistd;
@@ -25,7 +25,7 @@ final class WakeFd implements AutoCloseable {
 
     static WakeFd open() throws SyscallException {
         if (Platform.current().isLinux()) {
-            Fd e = Epoll.eventfd();
+            Fd e = Eventfd.create();
             return new WakeFd(e, e);
         }
         Fd[] p = Unistd.pipe();
