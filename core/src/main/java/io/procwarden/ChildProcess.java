@@ -336,8 +336,9 @@ public final class ChildProcess implements AutoCloseable {
 
     /**
      * The child's stdout pushed to one {@link Flow.Subscriber}, with backpressure: the monitor
-     * thread reads only while the subscriber has demand (one buffer of at most 64 KiB, owned by
-     * the subscriber, per unit), so a subscriber that stops requesting makes the pipe fill and
+     * thread reads only while the subscriber has demand (one buffer of at most 64 KiB per unit:
+     * a view of the monitor's read buffer, valid until {@code onNext} returns; copy what you
+     * keep), so a subscriber that stops requesting makes the pipe fill and
      * the child block, and memory stays bounded. {@code onComplete} at end of file or when the
      * drain after exit ends; {@code onError} if a read fails or the monitor closes; cancelling
      * closes our end. The subscriber's methods run on the monitor thread: keep them short. Do

@@ -21,7 +21,20 @@ public final class EpollReadiness implements PipeReadiness {
 
     @Override
     public void arm(Fd fd, boolean write, long key) throws SyscallException {
-        int events = (write ? Epoll.EPOLLOUT : Epoll.EPOLLIN) | Epoll.EPOLLONESHOT;
+        set(fd, (write ? Epoll.EPOLLOUT : Epoll.EPOLLIN) | Epoll.EPOLLONESHOT, key);
+    }
+
+    @Override
+    public void watch(Fd fd, boolean write, long key) throws SyscallException {
+        set(fd, write ? Epoll.EPOLLOUT : Epoll.EPOLLIN, key);
+    }
+
+    @Override
+    public void pause(Fd fd, boolean write, long key) throws SyscallException {
+        set(fd, Epoll.EPOLLONESHOT, key); // no IN/OUT: only a hang-up or error, once
+    }
+
+    private void set(Fd fd, int events, long key) throws SyscallException {
         try {
             Epoll.ctl(epoll, Epoll.EPOLL_CTL_MOD, fd, events, key);
         } catch (SyscallException e) {

@@ -69,6 +69,16 @@ public final class EventWait implements PipeReadiness, AutoCloseable {
     }
 
     @Override
+    public void watch(Fd fd, boolean write, long key) throws SyscallException {
+        readiness.watch(fd, write, key);
+    }
+
+    @Override
+    public void pause(Fd fd, boolean write, long key) throws SyscallException {
+        readiness.pause(fd, write, key);
+    }
+
+    @Override
     public void forget(Fd fd, boolean write) {
         readiness.forget(fd, write);
     }

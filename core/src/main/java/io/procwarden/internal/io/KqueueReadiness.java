@@ -20,9 +20,23 @@ public final class KqueueReadiness implements PipeReadiness {
 
     @Override
     public void arm(Fd fd, boolean write, long key) throws SyscallException {
+        change(fd, write, (short) (Kqueue.EV_ADD | Kqueue.EV_ONESHOT), key);
+    }
+
+    @Override
+    public void watch(Fd fd, boolean write, long key) throws SyscallException {
+        change(fd, write, Kqueue.EV_ADD, key); // level-triggered unless EV_CLEAR
+    }
+
+    @Override
+    public void pause(Fd fd, boolean write, long key) throws SyscallException {
+        forget(fd, write);
+    }
+
+    private void change(Fd fd, boolean write, short flags, long key) throws SyscallException {
         int n = fd.acquire();
         try {
-            int err = Kqueue.change(kq, n, filter(write), (short) (Kqueue.EV_ADD | Kqueue.EV_ONESHOT), 0, key);
+            int err = Kqueue.change(kq, n, filter(write), flags, 0, key);
             if (err != 0) throw Errno.exception("kevent(" + (write ? "EVFILT_WRITE" : "EVFILT_READ") + ", " + fd + ")", err);
         } finally {
             fd.release();

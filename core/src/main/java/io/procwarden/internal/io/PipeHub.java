@@ -31,8 +31,16 @@ public final class PipeHub {
     private volatile boolean closed;
     private final Queue<Timer> added = new ConcurrentLinkedQueue<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>(); // loop thread only
-    /** Loop thread only: push reads land here before they are copied out to the subscriber. */
-    final byte[] scratch = new byte[CHUNK];
+    /**
+     * Loop thread only: push reads land here, and subscribers get a view of it that is valid
+     * until their {@code onNext} returns. A buffer per read would allocate (and fault in) as much
+     * heap as the children write: a GiB for 1,000 children of 1 MiB.
+     */
+    private final byte[] scratch = new byte[CHUNK];
+
+    byte[] scratch() {
+        return scratch;
+    }
 
     /**
      * @param readiness the loop's epoll set or kqueue
@@ -75,6 +83,13 @@ public final class PipeHub {
     void arm(PipeEnd end) throws SyscallException {
         if (closed) throw new IllegalStateException("the monitor serving " + end + " is closed");
         readiness.arm(end.fd, end.write, end.key);
+    }
+
+    /** Level-triggered reports for a push consumer with demand ({@link PipeReadiness#watch}). */
+    void watch(PipeEnd end, boolean on) throws SyscallException {
+        if (closed) throw new IllegalStateException("the monitor serving " + end + " is closed");
+        if (on) readiness.watch(end.fd, end.write, end.key);
+        else readiness.pause(end.fd, end.write, end.key);
     }
 
     /** True once the loop has stopped: waits fall back to poll(2) in the caller, push consumers fail. */

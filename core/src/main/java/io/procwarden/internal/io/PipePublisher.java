@@ -1,9 +1,7 @@
 package io.procwarden.internal.io;
 
-import io.procwarden.SyscallException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The push view of a read end: a {@link Flow.Publisher} of the bytes, for one subscriber.
  *
  * <p>The loop thread reads and calls {@code onNext} (one buffer per read, at most
- * {@link PipeHub#CHUNK} bytes, owned by the subscriber) only while the subscriber has demand;
+ * {@link PipeHub#CHUNK} bytes: a view of the loop's read buffer, valid until {@code onNext}
+ * returns, so copy what you keep) only while the subscriber has demand;
  * without demand nothing is read, the pipe fills and the child blocks in {@code write}: memory
  * stays bounded. {@code onComplete} comes at end of file or when the drain after exit ends (the
  * child's {@code outputCutOff()} says which); {@code onError} on a failed read. Cancelling closes
@@ -27,6 +26,7 @@ final class PipePublisher implements Flow.Publisher<ByteBuffer>, PipeEnd.Sink {
     private final AtomicLong demand = new AtomicLong();
     private volatile Flow.Subscriber<? super ByteBuffer> subscriber;
     private volatile boolean done;
+    private boolean watching; // guarded by this
 
     PipePublisher(PipeEnd end) {
         this.end = end;
@@ -63,17 +63,24 @@ final class PipePublisher implements Flow.Publisher<ByteBuffer>, PipeEnd.Sink {
             signalError(new IllegalArgumentException("non-positive request " + n + " (Flow rule 3.9)"));
             return;
         }
-        demand.getAndAccumulate(n, (d, add) -> d + add < 0 ? Long.MAX_VALUE : d + add);
-        arm();
-        // After the exit an armed pipe held by a grandchild may never be reported: the drain
-        // timer ends it; past the deadline, the next loop turn does.
+        long before = demand.getAndAccumulate(n, (d, add) -> d + add < 0 ? Long.MAX_VALUE : d + add);
+        if (before == 0) watch(true);
+        // After the exit a pipe held by a grandchild may never be reported: the drain timer ends
+        // it; past the deadline, the next loop turn does.
         if (end.exited()) end.hub.schedule(System.nanoTime(), end);
     }
 
-    private void arm() {
+    /**
+     * Level-triggered reports while there is demand, none without: a busy pipe then costs one
+     * read per wake-up. Guarded, since request() (any thread) and the loop both switch it.
+     */
+    private synchronized void watch(boolean on) {
+        if (done || watching == on) return;
+        if (on && demand.get() == 0) return; // the loop used it up meanwhile
         try {
-            end.hub.arm(end);
-        } catch (SyscallException e) {
+            end.hub.watch(end, on);
+            watching = on;
+        } catch (IOException e) {
             fail(new IOException(end + ": " + e.getMessage(), e));
         } catch (IllegalStateException closed) {
             if (end.hub.isClosed()) {
@@ -84,15 +91,14 @@ final class PipePublisher implements Flow.Publisher<ByteBuffer>, PipeEnd.Sink {
         }
     }
 
-    /** Loop thread. */
+    /** Loop thread: one read per report (more come while the pipe stays readable). */
     @Override
     public void onReady() {
         if (done) return;
-        byte[] buf = end.hub.scratch;
-        while (demand.get() > 0) {
+        if (demand.get() > 0) {
             int r;
             try {
-                r = end.readSome(buf, 0, buf.length);
+                r = end.readSome(end.hub.scratch(), 0, PipeHub.CHUNK);
             } catch (IOException e) {
                 fail(e);
                 return;
@@ -106,21 +112,23 @@ final class PipePublisher implements Flow.Publisher<ByteBuffer>, PipeEnd.Sink {
                 }
                 return;
             }
-            if (r == PipeEnd.AGAIN) break;
-            demand.decrementAndGet();
-            try {
-                subscriber.onNext(ByteBuffer.wrap(Arrays.copyOf(buf, r)));
-            } catch (Throwable t) {
-                // Flow rule 2.13: a throwing subscriber is cancelled.
-                LOG.log(System.Logger.Level.WARNING, "onNext of " + end + " threw; cancelled", t);
-                done = true;
-                end.close();
-                return;
+            if (r > 0) {
+                demand.decrementAndGet();
+                try {
+                    subscriber.onNext(ByteBuffer.wrap(end.hub.scratch(), 0, r));
+                } catch (Throwable t) {
+                    // Flow rule 2.13: a throwing subscriber is cancelled.
+                    LOG.log(System.Logger.Level.WARNING, "onNext of " + end + " threw; cancelled", t);
+                    done = true;
+                    end.close();
+                    return;
+                }
             }
-            if (done) return;
-            if (r < buf.length) break; // short read: the pipe was empty, the re-arm below reports more
         }
-        if (demand.get() > 0) arm();
+        if (demand.get() == 0) {
+            watch(false);
+            if (demand.get() > 0) watch(true); // a request() came in between
+        }
     }
 
     private void fail(IOException e) {

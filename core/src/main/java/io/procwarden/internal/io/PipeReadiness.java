@@ -15,6 +15,16 @@ public interface PipeReadiness {
     /** Reports {@code key} once when {@code fd} is readable ({@code write} false) or writable. */
     void arm(Fd fd, boolean write, long key) throws SyscallException;
 
+    /**
+     * Reports {@code key} every time the loop waits while {@code fd} is ready (level-triggered),
+     * until {@link #pause} or {@link #arm}: for a push consumer with demand, so that a busy pipe
+     * costs one read per wake-up and no re-arming call.
+     */
+    void watch(Fd fd, boolean write, long key) throws SyscallException;
+
+    /** Stops {@link #watch} reports (a hang-up may still be reported once). */
+    void pause(Fd fd, boolean write, long key) throws SyscallException;
+
     /** Stops reporting {@code fd}; called before it is closed. Idempotent; never throws. */
     void forget(Fd fd, boolean write);
 }
