@@ -242,6 +242,18 @@ abstract class StdioContract {
         // stderr, unread so far, ends too (on a platform thread: poll(2) with the deadline).
         assertThat(get(onPlatform(c.stderr()::readAllBytes))).isEmpty();
 
+        // Pushed (collect): the held, silent pipe is ended by the loop's drain timer.
+        Path sleepPid = dir.resolve("sleep.pid");
+        ChildProcess q = sh("sleep 600 & echo $! > '" + sleepPid + "'; echo out; echo err >&2", Redirect.DISCARD,
+                Redirect.PIPE, Redirect.PIPE);
+        CompletableFuture<ProcessOutput> quiet = q.collect();
+        get(q.onExit());
+        strays.add(Integer.parseInt(Files.readString(sleepPid).trim()));
+        ProcessOutput qo = get(quiet);
+        assertThat(qo.stdoutText()).isEqualTo("out\n");
+        assertThat(qo.stderrText()).isEqualTo("err\n");
+        assertThat(qo.cutOff()).isTrue();
+
         // A grandchild that never stops writing: the drain still ends at its deadline.
         Path pidFile = dir.resolve("yes.pid");
         ChildProcess y = sh("yes & echo $! > '" + pidFile + "'", Redirect.DISCARD, Redirect.PIPE, Redirect.DISCARD);
@@ -264,6 +276,26 @@ abstract class StdioContract {
         strays.add(Integer.parseInt(lines[0].trim()));
         assertThat(lines[1]).isEqualTo("line2");
         assertThat(p.waitFor()).isZero();
+    }
+
+    @Test
+    void killedWhileAGrandchildKeepsWritingTheJdkViewStillEnds() throws Exception {
+        // Apache Commons Exec's Exec34Test shape: a watchdog kills sh while its child keeps writing.
+        Path pidFile = dir.resolve("ticker.pid");
+        ChildProcess c = sh("(while :; do echo tick; sleep 0.05; done) & echo $! > '" + pidFile + "'; echo started;"
+                + " exec sleep 600", Redirect.DISCARD, Redirect.PIPE, Redirect.DISCARD);
+        Process p = c.asProcess();
+        InputStream in = p.getInputStream();
+        var lines = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.US_ASCII));
+        for (String l; !(l = lines.readLine()).equals("started"); ) assertThat(l).isEqualTo("tick");
+        strays.add(Integer.parseInt(Files.readString(pidFile).trim())); // written before "started"
+        CompletableFuture<byte[]> rest = onVirtual(in::readAllBytes);
+        long killed = System.nanoTime();
+        p.destroyForcibly();
+        get(rest);
+        assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(10));
+        assertThat(p.waitFor()).isEqualTo(128 + 9);
+        assertThat(c.outputCutOff()).isTrue();
     }
 
     @Test

@@ -253,6 +253,16 @@ public final class PipeEnd implements AutoCloseable {
         if (sink != null && !closed && !ended) hub.schedule(write ? now : deadline, this);
     }
 
+    /**
+     * After the exit, has the loop look at a push consumer again at the drain deadline (now, if
+     * it has passed): a pipe held open and silent by a grandchild is never reported ready.
+     */
+    void scheduleDrainCheck() {
+        if (!exited || closed || ended) return;
+        long now = System.nanoTime();
+        hub.schedule(deadline - now > 0 ? deadline : now, this);
+    }
+
     private void wakeWaiters() {
         Thread w = waiter;
         if (w != null) LockSupport.unpark(w);

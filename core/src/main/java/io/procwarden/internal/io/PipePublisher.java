@@ -65,9 +65,8 @@ final class PipePublisher implements Flow.Publisher<ByteBuffer>, PipeEnd.Sink {
         }
         long before = demand.getAndAccumulate(n, (d, add) -> d + add < 0 ? Long.MAX_VALUE : d + add);
         if (before == 0) watch(true);
-        // After the exit a pipe held by a grandchild may never be reported: the drain timer ends
-        // it; past the deadline, the next loop turn does.
-        if (end.exited()) end.hub.schedule(System.nanoTime(), end);
+        // After the exit a pipe held by a grandchild may never be reported: the drain timer ends it.
+        end.scheduleDrainCheck();
     }
 
     /**
