@@ -43,6 +43,14 @@ import java.util.concurrent.TimeoutException;
  * outlives it; {@link #signal(Signal)} still reaches the one process we spawned, and
  * {@link #oomKills()} says whether the OOM killer acted in the cgroup.
  *
+ * <p>Pipes: our ends are non-blocking and served by the monitor's one thread, with the exits.
+ * Read or write them as streams or channels (a virtual thread parks while the pipe is not
+ * ready, a platform thread blocks in poll(2)), have them pushed to a {@link Flow.Subscriber}
+ * with backpressure, or {@link #collect()} everything at once. At the exit the output streams
+ * give what the pipes hold, then what arrives within the {@linkplain #drainTimeout(Duration)
+ * drain timeout}, then end: a grandchild that keeps a pipe open cannot make them hang
+ * ({@link #outputCutOff()}).
+ *
  * <p>{@link #close()} closes our ends of the pipes; it does not kill or wait for the child.
  * Thread-safe; the streams themselves are for one user at a time, like any stream. Parameters
  * must be non-null.
@@ -381,7 +389,8 @@ public final class ChildProcess implements AutoCloseable {
      * the monitor thread reads both pipes as the child writes, keeps up to {@code maxBytesPerStream}
      * of each (the rest is read and dropped, so the child never blocks) and completes the future
      * once the child has exited and both streams have ended (end of file, or the drain timeout
-     * after the exit). Call it once, before reading the streams any other way.
+     * after the exit); it fails as soon as either stream fails (e.g. {@link #close()} meanwhile).
+     * Call it once, before reading the streams any other way.
      *
      * @throws IllegalArgumentException if {@code maxBytesPerStream} is negative
      */
@@ -391,11 +400,15 @@ public final class ChildProcess implements AutoCloseable {
         ChildPipes p = launched.pipes();
         CompletableFuture<ChildPipes.Collected> out = p.hasStdout() ? p.collect(true, cap) : NOTHING;
         CompletableFuture<ChildPipes.Collected> err = p.hasStderr() ? p.collect(false, cap) : NOTHING;
-        return CompletableFuture.allOf(out, err, exit.future).thenApply(v -> {
+        CompletableFuture<ProcessOutput> result = CompletableFuture.allOf(out, err, exit.future).thenApply(v -> {
             ChildPipes.Collected o = out.join();
             ChildPipes.Collected e = err.join();
             return new ProcessOutput(exit.future.join(), o.bytes(), e.bytes(), o.truncated(), e.truncated(), p.cutOff());
         });
+        // A stream that fails (closed, a read error) fails the result at once, exit or not.
+        out.exceptionally(t -> { result.completeExceptionally(t); return null; });
+        err.exceptionally(t -> { result.completeExceptionally(t); return null; });
+        return result;
     }
 
     private static final CompletableFuture<ChildPipes.Collected> NOTHING =

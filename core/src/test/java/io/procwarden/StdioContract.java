@@ -349,6 +349,12 @@ abstract class StdioContract {
         get(sub.first);
         // yes then writes to a pipe without a reader: SIGPIPE in the child (not in us).
         assertThat(get(c.onExit())).isEqualTo(new ExitStatus.Signaled(Signal.PIPE, false));
+
+        // Closing the handle while a collector waits on a silent child fails the collection.
+        ChildProcess s = sh("exec sleep 600", Redirect.DISCARD, Redirect.PIPE, Redirect.PIPE);
+        CompletableFuture<ProcessOutput> collected = s.collect();
+        s.close();
+        assertThatThrownBy(() -> get(collected)).hasCauseInstanceOf(IOException.class).hasMessageContaining("closed");
     }
 
     @Test

@@ -295,6 +295,9 @@ public final class PipeEnd implements AutoCloseable {
         if (closed) return;
         closed = true;
         release();
+        // A push consumer learns of it on the loop thread (a subscriber gets onError; after a
+        // cancel it is done already and hears nothing more).
+        if (sink != null && !hub.isClosed()) hub.schedule(System.nanoTime(), this);
     }
 
     private void release() {
