@@ -163,7 +163,7 @@ public final class PipeEnd implements AutoCloseable {
         if (Thread.currentThread().isVirtual() && !hub.isClosed()) {
             park(until, wasExited);
         } else {
-            poll(until);
+            poll(until, wasExited);
         }
     }
 
@@ -195,15 +195,16 @@ public final class PipeEnd implements AutoCloseable {
         }
     }
 
-    private void poll(long until) throws IOException {
+    private void poll(long until, boolean wasExited) throws IOException {
         WakeFd w = wakeFd();
+        // Re-checked after the wake descriptor exists: an exit or close before it could not signal it.
+        if (closed || exited != wasExited) return;
         int millis = -1;
         if (until != NONE) {
             long left = until - System.nanoTime();
             if (left <= 0) return;
             millis = (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left + 999_999));
         }
-        if (closed) return;
         new BlockingPoll(w).await(fd, write ? Poll.POLLOUT : Poll.POLLIN, millis, toString());
     }
 
