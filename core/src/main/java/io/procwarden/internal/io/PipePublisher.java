@@ -112,7 +112,7 @@ final class PipePublisher implements Flow.Publisher<ByteBuffer>, PipeEnd.Sink {
                 return;
             }
             if (r > 0) {
-                demand.decrementAndGet();
+                if (demand.get() != Long.MAX_VALUE) demand.decrementAndGet(); // MAX_VALUE: unbounded (rule 3.17)
                 try {
                     subscriber.onNext(ByteBuffer.wrap(end.hub.scratch(), 0, r));
                 } catch (Throwable t) {
