@@ -20,31 +20,30 @@ public final class EpollReadiness implements PipeReadiness {
     }
 
     @Override
-    public void arm(Fd fd, boolean write, long key) throws SyscallException {
-        set(fd, (write ? Epoll.EPOLLOUT : Epoll.EPOLLIN) | Epoll.EPOLLONESHOT, key);
+    public void arm(Fd fd, boolean write, long key, boolean first) throws SyscallException {
+        set(fd, (write ? Epoll.EPOLLOUT : Epoll.EPOLLIN) | Epoll.EPOLLONESHOT, key, first);
     }
 
     @Override
-    public void watch(Fd fd, boolean write, long key) throws SyscallException {
-        set(fd, write ? Epoll.EPOLLOUT : Epoll.EPOLLIN, key);
+    public void watch(Fd fd, boolean write, long key, boolean first) throws SyscallException {
+        set(fd, write ? Epoll.EPOLLOUT : Epoll.EPOLLIN, key, first);
     }
 
     @Override
     public void pause(Fd fd, boolean write, long key) throws SyscallException {
-        set(fd, Epoll.EPOLLONESHOT, key); // no IN/OUT: only a hang-up or error, once
+        set(fd, Epoll.EPOLLONESHOT, key, false); // no IN/OUT: only a hang-up or error, once
     }
 
-    private void set(Fd fd, int events, long key) throws SyscallException {
+    private void set(Fd fd, int events, long key, boolean first) throws SyscallException {
+        int op = first ? Epoll.EPOLL_CTL_ADD : Epoll.EPOLL_CTL_MOD;
         try {
-            Epoll.ctl(epoll, Epoll.EPOLL_CTL_MOD, fd, events, key);
+            Epoll.ctl(epoll, op, fd, events, key);
         } catch (SyscallException e) {
-            if (e.errno() != Errno.ENOENT) throw e;
-            try {
-                Epoll.ctl(epoll, Epoll.EPOLL_CTL_ADD, fd, events, key);
-            } catch (SyscallException again) {
-                // EEXIST: another thread added it between our two calls; MOD now finds it.
-                if (again.errno() != Errno.EEXIST) throw again;
-                Epoll.ctl(epoll, Epoll.EPOLL_CTL_MOD, fd, events, key);
+            // Our bookkeeping raced another thread's first call (EEXIST), or none was made (ENOENT).
+            if (e.errno() == (first ? Errno.EEXIST : Errno.ENOENT)) {
+                Epoll.ctl(epoll, first ? Epoll.EPOLL_CTL_MOD : Epoll.EPOLL_CTL_ADD, fd, events, key);
+            } else {
+                throw e;
             }
         }
     }

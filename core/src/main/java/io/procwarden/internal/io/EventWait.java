@@ -64,13 +64,13 @@ public final class EventWait implements PipeReadiness, AutoCloseable {
     }
 
     @Override
-    public void arm(Fd fd, boolean write, long key) throws SyscallException {
-        readiness.arm(fd, write, key);
+    public void arm(Fd fd, boolean write, long key, boolean first) throws SyscallException {
+        readiness.arm(fd, write, key, first);
     }
 
     @Override
-    public void watch(Fd fd, boolean write, long key) throws SyscallException {
-        readiness.watch(fd, write, key);
+    public void watch(Fd fd, boolean write, long key, boolean first) throws SyscallException {
+        readiness.watch(fd, write, key, first);
     }
 
     @Override

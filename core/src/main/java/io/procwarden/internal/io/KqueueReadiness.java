@@ -19,12 +19,12 @@ public final class KqueueReadiness implements PipeReadiness {
     }
 
     @Override
-    public void arm(Fd fd, boolean write, long key) throws SyscallException {
+    public void arm(Fd fd, boolean write, long key, boolean first) throws SyscallException {
         change(fd, write, (short) (Kqueue.EV_ADD | Kqueue.EV_ONESHOT), key);
     }
 
     @Override
-    public void watch(Fd fd, boolean write, long key) throws SyscallException {
+    public void watch(Fd fd, boolean write, long key, boolean first) throws SyscallException {
         change(fd, write, Kqueue.EV_ADD, key); // level-triggered unless EV_CLEAR
     }
 

@@ -55,6 +55,7 @@ public final class PipeEnd implements AutoCloseable {
     private volatile boolean ready;
     private volatile Thread waiter;
     private volatile WakeFd wake; // created by the first platform thread that has to wait
+    private final java.util.concurrent.atomic.AtomicBoolean registered = new java.util.concurrent.atomic.AtomicBoolean();
 
     PipeEnd(PipeHub hub, Fd fd, boolean write, long key, String name) {
         this.hub = hub;
@@ -62,6 +63,16 @@ public final class PipeEnd implements AutoCloseable {
         this.write = write;
         this.key = key;
         this.name = name;
+    }
+
+    /** True the first time only: the descriptor is not in the loop's epoll set yet. */
+    boolean firstRegistration() {
+        return registered.compareAndSet(false, true);
+    }
+
+    /** True once the descriptor was given to the loop's epoll set or kqueue. */
+    boolean wasRegistered() {
+        return registered.get();
     }
 
     /** Names the process in messages, e.g. {@code "pid 4242"}, once it is known. */

@@ -82,13 +82,13 @@ public final class PipeHub {
 
     void arm(PipeEnd end) throws SyscallException {
         if (closed) throw new IllegalStateException("the monitor serving " + end + " is closed");
-        readiness.arm(end.fd, end.write, end.key);
+        readiness.arm(end.fd, end.write, end.key, end.firstRegistration());
     }
 
     /** Level-triggered reports for a push consumer with demand ({@link PipeReadiness#watch}). */
     void watch(PipeEnd end, boolean on) throws SyscallException {
         if (closed) throw new IllegalStateException("the monitor serving " + end + " is closed");
-        if (on) readiness.watch(end.fd, end.write, end.key);
+        if (on) readiness.watch(end.fd, end.write, end.key, end.firstRegistration());
         else readiness.pause(end.fd, end.write, end.key);
     }
 
@@ -113,7 +113,7 @@ public final class PipeHub {
     }
 
     void forget(PipeEnd end) {
-        if (ends.remove(end.key) != null) readiness.forget(end.fd, end.write);
+        if (ends.remove(end.key) != null && end.wasRegistered()) readiness.forget(end.fd, end.write);
     }
 
     /** Loop thread: a pipe end's readiness was reported. */

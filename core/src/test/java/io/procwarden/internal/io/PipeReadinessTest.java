@@ -37,12 +37,12 @@ class PipeReadinessTest {
             Unistd.setNonBlocking(r);
             byte[] buf = new byte[16];
             assertThat(PipeIo.read(r, buf, 0, 16)).as("empty pipe: EAGAIN, not EOF").isEqualTo(PipeIo.AGAIN);
-            w.arm(r, false, KEY);
+            w.arm(r, false, KEY, true);
             assertThat(poll(w, 0)).as("nothing written yet").isEmpty();
             assertThat(PipeIo.write(wr, new byte[] {1, 2, 3}, 0, 3)).isEqualTo(3);
             assertThat(poll(w, 10_000)).containsExactly(KEY);
             assertThat(poll(w, 0)).as("one-shot: reported once though still readable").isEmpty();
-            w.watch(r, false, KEY);
+            w.watch(r, false, KEY, false);
             assertThat(poll(w, 10_000)).containsExactly(KEY);
             assertThat(poll(w, 10_000)).as("watched: again while readable").containsExactly(KEY);
             w.pause(r, false, KEY);
@@ -66,7 +66,7 @@ class PipeReadinessTest {
             int n = PipeIo.write(wr, big, 0, big.length);
             assertThat(n).as("a short write fills the pipe").isPositive().isLessThan(big.length);
             assertThat(PipeIo.write(wr, big, 0, 1)).as("full: EAGAIN").isEqualTo(PipeIo.AGAIN);
-            w.arm(wr, true, KEY);
+            w.arm(wr, true, KEY, true);
             assertThat(poll(w, 0)).isEmpty();
             p[0].close();
             assertThat(poll(w, 10_000)).as("the reader's close makes it ready (an error)").containsExactly(KEY);
