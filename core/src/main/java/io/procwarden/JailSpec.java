@@ -1,10 +1,15 @@
 package io.procwarden;
 
+import io.procwarden.internal.ffi.Prlimit;
 import io.procwarden.internal.jail.JailHost;
+import io.procwarden.internal.jail.JailPlan;
+import io.procwarden.internal.jail.cgroup.CgroupLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,7 +18,6 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 
 /**
  * Limits and isolation for a child process: an immutable value built fluently; every method that
@@ -129,21 +133,147 @@ public final class JailSpec {
         }
     }
 
-    private final JailSpecState s;
+    /**
+     * Every setting, in one value: a new setting is a new record, so the compiler sees each
+     * field at every copy, and equality, hash code and text come from the records.
+     *
+     * @param limits by resource (an unmodifiable enum map: stable order)
+     * @param process credentials and process attributes
+     * @param cgroup the cgroup's limits
+     * @param sandbox bubblewrap's part
+     * @param environmentAllowlist the names kept (an unmodifiable sorted set), if filtered
+     * @param pidFile the absolute pid file path, if any
+     */
+    private record Settings(Map<Resource, Limit> limits, ProcessSettings process, CgroupSettings cgroup,
+            SandboxSettings sandbox, Optional<Set<String>> environmentAllowlist, Optional<Path> pidFile) {
+        static final Settings NONE = new Settings(Collections.unmodifiableMap(new EnumMap<>(Resource.class)),
+                ProcessSettings.NONE, CgroupSettings.NONE, SandboxSettings.NONE, Optional.empty(), Optional.empty());
 
-    private JailSpec(JailSpecState s) {
-        this.s = s;
+        Settings withLimits(Map<Resource, Limit> m) {
+            return new Settings(m, process, cgroup, sandbox, environmentAllowlist, pidFile);
+        }
+
+        Settings withProcess(ProcessSettings p) {
+            return new Settings(limits, p, cgroup, sandbox, environmentAllowlist, pidFile);
+        }
+
+        Settings withCgroup(CgroupSettings c) {
+            return new Settings(limits, process, c, sandbox, environmentAllowlist, pidFile);
+        }
+
+        Settings withSandbox(SandboxSettings b) {
+            return new Settings(limits, process, cgroup, b, environmentAllowlist, pidFile);
+        }
+
+        Settings withEnvironmentAllowlist(Set<String> names) {
+            return new Settings(limits, process, cgroup, sandbox, Optional.of(names), pidFile);
+        }
+
+        Settings withPidFile(Path path) {
+            return new Settings(limits, process, cgroup, sandbox, environmentAllowlist, Optional.of(path));
+        }
     }
 
-    private JailSpec with(Consumer<JailSpecState> change) {
-        JailSpecState copy = s.copy();
-        change.accept(copy);
-        return new JailSpec(copy);
+    /** Credentials and process attributes; {@code groups} empty: not set, an empty list: cleared. */
+    private record ProcessSettings(boolean noNewPrivileges, OptionalInt uid, OptionalInt gid,
+            Optional<List<Integer>> groups, OptionalInt umask, Optional<Signal> parentDeathSignal) {
+        static final ProcessSettings NONE = new ProcessSettings(false, OptionalInt.empty(), OptionalInt.empty(),
+                Optional.empty(), OptionalInt.empty(), Optional.empty());
+
+        ProcessSettings withNoNewPrivileges() {
+            return new ProcessSettings(true, uid, gid, groups, umask, parentDeathSignal);
+        }
+
+        ProcessSettings withUser(int u, int g) {
+            return new ProcessSettings(noNewPrivileges, OptionalInt.of(u), OptionalInt.of(g), groups, umask, parentDeathSignal);
+        }
+
+        ProcessSettings withGroups(List<Integer> list) {
+            return new ProcessSettings(noNewPrivileges, uid, gid, Optional.of(list), umask, parentDeathSignal);
+        }
+
+        ProcessSettings withUmask(int mask) {
+            return new ProcessSettings(noNewPrivileges, uid, gid, groups, OptionalInt.of(mask), parentDeathSignal);
+        }
+
+        ProcessSettings withParentDeathSignal(Signal signal) {
+            return new ProcessSettings(noNewPrivileges, uid, gid, groups, umask, Optional.of(signal));
+        }
+    }
+
+    /** The cgroup's limits; {@code own}: a cgroup even without limits. */
+    private record CgroupSettings(OptionalLong memoryMax, OptionalLong cpuQuotaMicros, long cpuPeriodMicros,
+            OptionalLong pidsMax, boolean own) {
+        static final CgroupSettings NONE = new CgroupSettings(OptionalLong.empty(), OptionalLong.empty(),
+                CgroupLimits.DEFAULT_CPU_PERIOD_MICROS, OptionalLong.empty(), false);
+
+        CgroupSettings withMemoryMax(long bytes) {
+            return new CgroupSettings(OptionalLong.of(bytes), cpuQuotaMicros, cpuPeriodMicros, pidsMax, own);
+        }
+
+        CgroupSettings withCpuQuota(long quota, long period) {
+            return new CgroupSettings(memoryMax, OptionalLong.of(quota), period, pidsMax, own);
+        }
+
+        CgroupSettings withPidsMax(long max) {
+            return new CgroupSettings(memoryMax, cpuQuotaMicros, cpuPeriodMicros, OptionalLong.of(max), own);
+        }
+
+        CgroupSettings withOwn() {
+            return new CgroupSettings(memoryMax, cpuQuotaMicros, cpuPeriodMicros, pidsMax, true);
+        }
+
+        boolean used() {
+            return own || memoryMax.isPresent() || cpuQuotaMicros.isPresent() || pidsMax.isPresent();
+        }
+    }
+
+    /** bubblewrap's part; {@code namespaces} an unmodifiable enum set (stable order). */
+    private record SandboxSettings(Set<Namespace> namespaces, Optional<FilesystemView> view, List<Bind> readOnlyBinds,
+            List<Path> tmpfs, boolean dieWithParent, Optional<Path> bubblewrap) {
+        static final SandboxSettings NONE = new SandboxSettings(Collections.unmodifiableSet(EnumSet.noneOf(Namespace.class)),
+                Optional.empty(), List.of(), List.of(), false, Optional.empty());
+
+        SandboxSettings withNamespaces(Set<Namespace> ns) {
+            return new SandboxSettings(ns, view, readOnlyBinds, tmpfs, dieWithParent, bubblewrap);
+        }
+
+        SandboxSettings withView(FilesystemView v) {
+            return new SandboxSettings(namespaces, Optional.of(v), readOnlyBinds, tmpfs, dieWithParent, bubblewrap);
+        }
+
+        SandboxSettings withReadOnlyBinds(List<Bind> binds) {
+            return new SandboxSettings(namespaces, view, binds, tmpfs, dieWithParent, bubblewrap);
+        }
+
+        SandboxSettings withTmpfs(List<Path> paths) {
+            return new SandboxSettings(namespaces, view, readOnlyBinds, paths, dieWithParent, bubblewrap);
+        }
+
+        SandboxSettings withDieWithParent() {
+            return new SandboxSettings(namespaces, view, readOnlyBinds, tmpfs, true, bubblewrap);
+        }
+
+        SandboxSettings withBubblewrap(Path exe) {
+            return new SandboxSettings(namespaces, view, readOnlyBinds, tmpfs, dieWithParent, Optional.of(exe));
+        }
+
+        boolean used() {
+            return !namespaces.isEmpty() || view.isPresent() || !readOnlyBinds.isEmpty() || !tmpfs.isEmpty() || dieWithParent;
+        }
+    }
+
+    private static final JailSpec NONE = new JailSpec(Settings.NONE);
+
+    private final Settings s;
+
+    private JailSpec(Settings s) {
+        this.s = s;
     }
 
     /** A spec that restricts nothing; start here and add what you need. */
     public static JailSpec none() {
-        return new JailSpec(new JailSpecState());
+        return NONE;
     }
 
     /**
@@ -202,38 +332,49 @@ public final class JailSpec {
     /** The same with these soft and hard limits for {@code resource} ({@link Limit#UNLIMITED} for none). */
     public JailSpec limit(Resource resource, long soft, long hard) {
         Objects.requireNonNull(resource, "resource");
-        Limit l = new Limit(soft, hard);
-        return with(x -> x.limits.put(resource, l));
+        EnumMap<Resource, Limit> m = new EnumMap<>(Resource.class);
+        m.putAll(s.limits());
+        m.put(resource, new Limit(soft, hard));
+        return new JailSpec(s.withLimits(Collections.unmodifiableMap(m)));
     }
 
     // ---- credentials and process attributes ----
 
     /** The same with {@code no_new_privs}: execve can never grant privileges (set-user-id bits, file capabilities are ignored). */
     public JailSpec noNewPrivileges() {
-        return with(x -> x.noNewPrivileges = true);
+        return new JailSpec(s.withProcess(s.process().withNoNewPrivileges()));
     }
 
     /** The same, run as real and effective {@code uid} and {@code gid} (needs root); supplementary groups cleared unless {@link #supplementaryGroups} says otherwise. */
     public JailSpec user(int uid, int gid) {
         checkId("uid", uid);
         checkId("gid", gid);
-        return with(x -> {
-            x.uid = uid;
-            x.gid = gid;
-        });
+        return new JailSpec(s.withProcess(s.process().withUser(uid, gid)));
     }
 
-    /** The same with exactly these supplementary groups (needs root); none given: cleared. */
+    /**
+     * The same with exactly these supplementary groups (needs root); an empty array clears them,
+     * as {@link #clearSupplementaryGroups()} does. Without either call they are not set: kept,
+     * or cleared when {@link #user} changes the uid.
+     */
     public JailSpec supplementaryGroups(int... gids) {
         List<Integer> list = new ArrayList<>();
         for (int g : gids) list.add(checkId("supplementary gid", g));
-        return with(x -> x.groups = List.copyOf(list));
+        return new JailSpec(s.withProcess(s.process().withGroups(List.copyOf(list))));
+    }
+
+    /**
+     * The same with no supplementary groups at all (needs root: {@code setgroups(0)}), whatever
+     * this JVM has. ({@code supplementaryGroups()} without arguments is the accessor.)
+     */
+    public JailSpec clearSupplementaryGroups() {
+        return new JailSpec(s.withProcess(s.process().withGroups(List.of())));
     }
 
     /** The same with this file mode creation mask, 0 to 0777. */
     public JailSpec umask(int mask) {
         if (mask < 0 || mask > 0777) throw new IllegalArgumentException("umask out of range 0..0777: 0" + Integer.toOctalString(mask));
-        return with(x -> x.umask = mask);
+        return new JailSpec(s.withProcess(s.process().withUmask(mask)));
     }
 
     /**
@@ -243,7 +384,7 @@ public final class JailSpec {
      */
     public JailSpec parentDeathSignal(Signal signal) {
         Objects.requireNonNull(signal, "signal");
-        return with(x -> x.parentDeathSignal = signal);
+        return new JailSpec(s.withProcess(s.process().withParentDeathSignal(signal)));
     }
 
     // ---- cgroup ----
@@ -251,7 +392,7 @@ public final class JailSpec {
     /** The same in a cgroup of at most {@code bytes} of memory (and no swap); the OOM killer acts beyond. */
     public JailSpec memoryMax(long bytes) {
         if (bytes < 4096) throw new IllegalArgumentException("memory limit below one page: " + bytes);
-        return with(x -> x.memoryMax = bytes);
+        return new JailSpec(s.withCgroup(s.cgroup().withMemoryMax(bytes)));
     }
 
     /** The same in a cgroup that may use {@code quotaMicros} of CPU time per {@code periodMicros} (1 ms .. 1 s). */
@@ -260,10 +401,7 @@ public final class JailSpec {
             throw new IllegalArgumentException("cpu period out of range 1000..1000000 us: " + periodMicros);
         }
         if (quotaMicros < 1000) throw new IllegalArgumentException("cpu quota below 1000 us: " + quotaMicros);
-        return with(x -> {
-            x.cpuQuotaMicros = quotaMicros;
-            x.cpuPeriodMicros = periodMicros;
-        });
+        return new JailSpec(s.withCgroup(s.cgroup().withCpuQuota(quotaMicros, periodMicros)));
     }
 
     /** The same limited to {@code cpus} CPUs' worth of time (quota per 100 ms period), e.g. 0.5 or 2. */
@@ -275,7 +413,7 @@ public final class JailSpec {
     /** The same in a cgroup of at most {@code max} tasks (processes and threads): fork fails with EAGAIN beyond. */
     public JailSpec pidsMax(long max) {
         if (max < 1) throw new IllegalArgumentException("pids limit below 1: " + max);
-        return with(x -> x.pidsMax = max);
+        return new JailSpec(s.withCgroup(s.cgroup().withPidsMax(max)));
     }
 
     /**
@@ -283,21 +421,23 @@ public final class JailSpec {
      * kills every process it left behind (daemons, double forks) and its usage is accounted apart.
      */
     public JailSpec ownCgroup() {
-        return with(x -> x.ownCgroup = true);
+        return new JailSpec(s.withCgroup(s.cgroup().withOwn()));
     }
 
     // ---- bubblewrap ----
 
     /** The same with these namespaces added. */
     public JailSpec namespaces(Namespace... namespaces) {
-        List<Namespace> list = List.of(namespaces);
-        return with(x -> x.namespaces.addAll(list));
+        EnumSet<Namespace> set = EnumSet.noneOf(Namespace.class);
+        set.addAll(s.sandbox().namespaces());
+        set.addAll(List.of(namespaces));
+        return new JailSpec(s.withSandbox(s.sandbox().withNamespaces(Collections.unmodifiableSet(set))));
     }
 
     /** The same with this file system view (default {@link FilesystemView#HOST} once bubblewrap is used). */
     public JailSpec filesystem(FilesystemView view) {
         Objects.requireNonNull(view, "view");
-        return with(x -> x.view = view);
+        return new JailSpec(s.withSandbox(s.sandbox().withView(view)));
     }
 
     /** The same with host {@code path} visible read-only at the same path. */
@@ -308,24 +448,24 @@ public final class JailSpec {
     /** The same with host {@code source} visible read-only at {@code destination}. */
     public JailSpec readOnlyBind(Path source, Path destination) {
         Bind b = new Bind(source, destination);
-        return with(x -> x.readOnlyBinds = append(x.readOnlyBinds, b));
+        return new JailSpec(s.withSandbox(s.sandbox().withReadOnlyBinds(append(s.sandbox().readOnlyBinds(), b))));
     }
 
     /** The same with an empty, private tmpfs mounted on {@code path}. */
     public JailSpec tmpfs(Path path) {
         checkAbsolute("tmpfs", path);
-        return with(x -> x.tmpfs = append(x.tmpfs, path));
+        return new JailSpec(s.withSandbox(s.sandbox().withTmpfs(append(s.sandbox().tmpfs(), path))));
     }
 
     /** The same with bubblewrap's {@code --die-with-parent}: every sandbox process gets SIGKILL when the JVM dies. */
     public JailSpec dieWithParent() {
-        return with(x -> x.dieWithParent = true);
+        return new JailSpec(s.withSandbox(s.sandbox().withDieWithParent()));
     }
 
     /** The same using this bubblewrap executable (default: system property {@code procwarden.bwrap}, else {@code bwrap} on a standard path). */
     public JailSpec bubblewrap(Path executable) {
         checkAbsolute("bubblewrap executable", executable);
-        return with(x -> x.bubblewrap = executable);
+        return new JailSpec(s.withSandbox(s.sandbox().withBubblewrap(executable)));
     }
 
     // ---- environment and pid file ----
@@ -348,8 +488,7 @@ public final class JailSpec {
             }
             set.add(n);
         }
-        Set<String> frozen = Collections.unmodifiableSet(set);
-        return with(x -> x.envAllowlist = frozen);
+        return new JailSpec(s.withEnvironmentAllowlist(Collections.unmodifiableSet(set)));
     }
 
     /**
@@ -361,7 +500,7 @@ public final class JailSpec {
     public JailSpec pidFile(Path path) {
         checkText("pid file", Objects.requireNonNull(path, "path").toString());
         Path abs = path.toAbsolutePath();
-        return with(x -> x.pidFile = abs);
+        return new JailSpec(s.withPidFile(abs));
     }
 
     // ---- host check ----
@@ -373,116 +512,193 @@ public final class JailSpec {
      * @throws JailUnavailableException naming the first missing capability
      */
     public void checkSupported() throws JailUnavailableException {
-        JailHost.check(this);
+        JailHost.check(toPlan());
     }
 
     // ---- accessors ----
 
     /** The resource limits, by resource. */
     public Map<Resource, Limit> limits() {
-        return Collections.unmodifiableMap(s.limits);
+        return s.limits();
     }
 
     public boolean isNoNewPrivileges() {
-        return s.noNewPrivileges;
+        return s.process().noNewPrivileges();
     }
 
     public OptionalInt uid() {
-        return s.uid == null ? OptionalInt.empty() : OptionalInt.of(s.uid);
+        return s.process().uid();
     }
 
     public OptionalInt gid() {
-        return s.gid == null ? OptionalInt.empty() : OptionalInt.of(s.gid);
+        return s.process().gid();
     }
 
-    public List<Integer> supplementaryGroups() {
-        return s.groups;
+    /**
+     * The supplementary groups: empty when not set (kept, or cleared when {@link #user} changes
+     * the uid); an empty list when they are cleared ({@link #clearSupplementaryGroups()}).
+     */
+    public Optional<List<Integer>> supplementaryGroups() {
+        return s.process().groups();
     }
 
     public OptionalInt umask() {
-        return s.umask == null ? OptionalInt.empty() : OptionalInt.of(s.umask);
+        return s.process().umask();
     }
 
     public Optional<Signal> parentDeathSignal() {
-        return Optional.ofNullable(s.parentDeathSignal);
+        return s.process().parentDeathSignal();
     }
 
     public OptionalLong memoryMax() {
-        return s.memoryMax == null ? OptionalLong.empty() : OptionalLong.of(s.memoryMax);
+        return s.cgroup().memoryMax();
     }
 
     public OptionalLong cpuQuotaMicros() {
-        return s.cpuQuotaMicros == null ? OptionalLong.empty() : OptionalLong.of(s.cpuQuotaMicros);
+        return s.cgroup().cpuQuotaMicros();
     }
 
     /** The CPU period, 100 ms unless {@link #cpuQuota} set another. */
     public long cpuPeriodMicros() {
-        return s.cpuPeriodMicros;
+        return s.cgroup().cpuPeriodMicros();
     }
 
     public OptionalLong pidsMax() {
-        return s.pidsMax == null ? OptionalLong.empty() : OptionalLong.of(s.pidsMax);
+        return s.cgroup().pidsMax();
     }
 
     /** True when the child gets a cgroup of its own (any cgroup limit, or {@link #ownCgroup()}). */
     public boolean usesCgroup() {
-        return s.ownCgroup || s.memoryMax != null || s.cpuQuotaMicros != null || s.pidsMax != null;
+        return s.cgroup().used();
     }
 
     public Set<Namespace> namespaces() {
-        return Collections.unmodifiableSet(s.namespaces);
+        return s.sandbox().namespaces();
     }
 
     /** The view; {@link FilesystemView#HOST} when bubblewrap is used without one; empty when it is not used. */
     public Optional<FilesystemView> filesystem() {
-        return usesBubblewrap() ? Optional.of(s.view == null ? FilesystemView.HOST : s.view) : Optional.empty();
+        return usesBubblewrap() ? Optional.of(s.sandbox().view().orElse(FilesystemView.HOST)) : Optional.empty();
     }
 
     public List<Bind> readOnlyBinds() {
-        return s.readOnlyBinds;
+        return s.sandbox().readOnlyBinds();
     }
 
     public List<Path> tmpfs() {
-        return s.tmpfs;
+        return s.sandbox().tmpfs();
     }
 
     public boolean isDieWithParent() {
-        return s.dieWithParent;
+        return s.sandbox().dieWithParent();
     }
 
     public Optional<Path> bubblewrap() {
-        return Optional.ofNullable(s.bubblewrap);
+        return s.sandbox().bubblewrap();
     }
 
     /** True when bubblewrap is part of the chain (namespaces, a view, binds, tmpfs or die-with-parent). */
     public boolean usesBubblewrap() {
-        return !s.namespaces.isEmpty() || s.view != null || !s.readOnlyBinds.isEmpty() || !s.tmpfs.isEmpty()
-                || s.dieWithParent;
+        return s.sandbox().used();
     }
 
     /** The names kept in the environment; empty when the environment is not filtered. */
     public Optional<Set<String>> environmentAllowlist() {
-        return Optional.ofNullable(s.envAllowlist);
+        return s.environmentAllowlist();
     }
 
     public Optional<Path> pidFile() {
-        return Optional.ofNullable(s.pidFile);
+        return s.pidFile();
     }
+
+    // ---- the plan ----
+
+    /** The spec resolved into what the jail's mechanisms read: numbers, paths, flags. */
+    JailPlan toPlan() {
+        List<JailPlan.Rlimit> rlimits = new ArrayList<>();
+        for (Map.Entry<Resource, Limit> e : s.limits().entrySet()) {
+            rlimits.add(new JailPlan.Rlimit(rlimitNumber(e.getKey()), rlim(e.getValue().soft()), rlim(e.getValue().hard())));
+        }
+        ProcessSettings p = s.process();
+        JailPlan.Credentials credentials = new JailPlan.Credentials(p.noNewPrivileges(), boxed(p.uid()), boxed(p.gid()),
+                p.groups().orElse(null), p.parentDeathSignal().map(Signal::number).orElse(0));
+        CgroupSettings c = s.cgroup();
+        CgroupLimits cgroup = c.used()
+                ? new CgroupLimits(boxed(c.memoryMax()), boxed(c.cpuQuotaMicros()), c.cpuPeriodMicros(), boxed(c.pidsMax()))
+                : null;
+        JailPlan.Sandbox sandbox = null;
+        if (usesBubblewrap()) {
+            SandboxSettings b = s.sandbox();
+            EnumSet<JailPlan.Namespace> ns = EnumSet.noneOf(JailPlan.Namespace.class);
+            for (Namespace n : b.namespaces()) ns.add(namespace(n));
+            List<JailPlan.Bind> binds = new ArrayList<>();
+            for (Bind x : b.readOnlyBinds()) binds.add(new JailPlan.Bind(x.source(), x.destination()));
+            sandbox = new JailPlan.Sandbox(ns, view(filesystem().orElseThrow()), binds, b.tmpfs(), b.dieWithParent(),
+                    b.bubblewrap().orElse(null));
+        }
+        return new JailPlan(rlimits, credentials, cgroup, sandbox, s.environmentAllowlist().orElse(null),
+                boxed(p.umask()), s.pidFile().orElse(null));
+    }
+
+    private static int rlimitNumber(Resource r) {
+        return switch (r) {
+            case CPU -> Prlimit.RLIMIT_CPU;
+            case FSIZE -> Prlimit.RLIMIT_FSIZE;
+            case STACK -> Prlimit.RLIMIT_STACK;
+            case CORE -> Prlimit.RLIMIT_CORE;
+            case NPROC -> Prlimit.RLIMIT_NPROC;
+            case NOFILE -> Prlimit.RLIMIT_NOFILE;
+            case AS -> Prlimit.RLIMIT_AS;
+        };
+    }
+
+    /** A spec value as {@code rlim_t}. */
+    private static long rlim(long value) {
+        return value == Limit.UNLIMITED ? Prlimit.RLIM_INFINITY : value;
+    }
+
+    private static JailPlan.Namespace namespace(Namespace n) {
+        return switch (n) {
+            case USER -> JailPlan.Namespace.USER;
+            case PID -> JailPlan.Namespace.PID;
+            case IPC -> JailPlan.Namespace.IPC;
+            case UTS -> JailPlan.Namespace.UTS;
+            case NET -> JailPlan.Namespace.NET;
+        };
+    }
+
+    private static JailPlan.View view(FilesystemView v) {
+        return switch (v) {
+            case HOST -> JailPlan.View.HOST;
+            case HOST_READ_ONLY -> JailPlan.View.HOST_READ_ONLY;
+            case EMPTY -> JailPlan.View.EMPTY;
+        };
+    }
+
+    private static Integer boxed(OptionalInt v) {
+        return v.isPresent() ? v.getAsInt() : null;
+    }
+
+    private static Long boxed(OptionalLong v) {
+        return v.isPresent() ? v.getAsLong() : null;
+    }
+
+    // ---- value ----
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof JailSpec other && toString().equals(other.toString());
+        return o instanceof JailSpec other && s.equals(other.s);
     }
 
     @Override
     public int hashCode() {
-        return toString().hashCode();
+        return s.hashCode();
     }
 
-    /** Every setting, in a stable order (also the basis of {@code equals}). */
+    /** Every setting, in a stable order: the record's text, named after this class. */
     @Override
     public String toString() {
-        return s.describe();
+        return "JailSpec" + s.toString().substring(Settings.class.getSimpleName().length());
     }
 
     private static <T> List<T> append(List<T> list, T item) {

@@ -349,15 +349,15 @@ public final class ProcessSpec {
     }
 
     /**
-     * The plan the launcher runs, resolved now: argv, and the environment from this JVM's as it
-     * is at this moment.
+     * The plan the launcher runs, resolved now: argv, the environment from this JVM's as it is at
+     * this moment, and the jail's own plan.
      */
     SpawnPlan toPlan() {
         List<String> argv = new ArrayList<>(s.args().size() + 1);
         argv.add(s.command());
         argv.addAll(s.args());
         return new SpawnPlan(s.command(), argv, environmentEntries(), s.directory(), stdin(), stdout(), stderr(),
-                s.preserved(), isNewSession(), isNewProcessGroup(), s.jail());
+                s.preserved(), isNewSession(), isNewProcessGroup(), s.jail() == null ? null : s.jail().toPlan());
     }
 
     /** {@code "NAME=value"} entries for the child, or null to pass this process's {@code environ} unchanged. */

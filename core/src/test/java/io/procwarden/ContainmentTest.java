@@ -28,7 +28,8 @@ import org.junit.jupiter.api.condition.OS;
  * How a handle uses its child's {@link Containment}: {@code kill()} and {@code terminate()} go to
  * the whole container, {@code signal()} to the one process, {@code oomKills()} comes from it once
  * the child has ended. The container here is the child's process group (a real one, with a real
- * grandchild in it), standing in for the cgroup a jail gives; the jail tests cover the cgroup.
+ * grandchild in it), standing in for the cgroup a jail gives; the last test runs the real thing,
+ * a jailed child in a cgroup, through {@code ProcessSpec.jail(...).spawn()}.
  */
 @EnabledOnOs(OS.LINUX)
 class ContainmentTest {
@@ -136,6 +137,26 @@ class ContainmentTest {
             assertThat(Children.state(c.grandchild())).isNotEqualTo('?');
             Children.kill(c.grandchild(), Signal.KILL.number());
             await(grandchildGone);
+        }
+    }
+
+    @Test
+    void terminateOnAJailedChildReachesEveryProcessInItsCgroup() throws Exception {
+        // The outer shell (the child we spawned) waits for the inner one when told to stop; the
+        // inner one says "term" only if SIGTERM reaches it too, which only the cgroup can do.
+        // Were the stub alone signalled, the grace would run out and both die by SIGKILL, silently.
+        String inner = "trap 'echo term; exit 0' TERM; echo ready; sleep 600 & wait";
+        String outer = "trap 'wait; exit 3' TERM; sh -c \"$1\" & wait";
+        ProcessSpec spec = ProcessSpec.of("/bin/sh", "-c", outer, "sh", inner).stdin(Redirect.DISCARD)
+                .stdout(Redirect.PIPE).stderr(Redirect.DISCARD).jail(JailSpec.none().memoryMax(256L << 20));
+        try (ChildProcess p = spec.spawn(monitor)) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(p.stdout(), StandardCharsets.US_ASCII));
+            assertThat(r.readLine()).isEqualTo("ready");
+            assertThat(p.oomKills()).as("nothing counted while it runs").isEmpty();
+            assertThat(await(p.terminate(Duration.ofSeconds(LONG)))).isEqualTo(new ExitStatus.Exited(3));
+            assertThat(r.readLine()).isEqualTo("term");
+            assertThat(p.oomKills().orElse(0)).as("the OOM killer never acted").isZero();
+            assertThat(p.kill()).as("ended and torn down: nothing to kill").isFalse();
         }
     }
 }

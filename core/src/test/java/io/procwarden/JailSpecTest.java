@@ -7,11 +7,14 @@ import io.procwarden.JailSpec.FilesystemView;
 import io.procwarden.JailSpec.Limit;
 import io.procwarden.JailSpec.Namespace;
 import io.procwarden.JailSpec.Resource;
+import io.procwarden.internal.jail.JailPlan;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The public spec value: immutability, validation, presets. Pure, no processes. */
+/** The public spec value: immutability, validation, presets, and the plan it resolves into. Pure, no processes. */
 class JailSpecTest {
 
     @Test
@@ -112,6 +115,59 @@ class JailSpecTest {
         assertThatThrownBy(() -> s.namespaces().clear()).isInstanceOf(UnsupportedOperationException.class);
         Set<String> env = s.environmentAllowlist().orElseThrow();
         assertThatThrownBy(env::clear).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void everySettingCountsForEquality() {
+        // One spec per setting: each differs from none() and from every other (a setting the
+        // value forgot would make two of them equal).
+        List<JailSpec> one = List.of(
+                JailSpec.none().limit(Resource.CPU, 1), JailSpec.none().noNewPrivileges(), JailSpec.none().user(1, 1),
+                JailSpec.none().supplementaryGroups(1), JailSpec.none().clearSupplementaryGroups(), JailSpec.none().umask(0),
+                JailSpec.none().parentDeathSignal(Signal.TERM), JailSpec.none().memoryMax(1 << 20),
+                JailSpec.none().cpuQuota(1000, 100_000), JailSpec.none().cpuQuota(1000, 200_000), JailSpec.none().pidsMax(1),
+                JailSpec.none().ownCgroup(), JailSpec.none().namespaces(Namespace.NET),
+                JailSpec.none().filesystem(FilesystemView.EMPTY), JailSpec.none().readOnlyBind(Path.of("/usr")),
+                JailSpec.none().tmpfs(Path.of("/tmp")), JailSpec.none().dieWithParent(),
+                JailSpec.none().bubblewrap(Path.of("/usr/bin/bwrap")), JailSpec.none().environmentAllowlist("A"),
+                JailSpec.none().pidFile(Path.of("/run/x.pid")));
+        assertThat(new HashSet<>(one)).hasSize(one.size()).doesNotContain(JailSpec.none());
+        for (JailSpec s : one) assertThat(s.toString()).startsWith("JailSpec[").isNotEqualTo(JailSpec.none().toString());
+        assertThat(JailSpec.none().pidsMax(1).toString()).isEqualTo(JailSpec.none().pidsMax(1).toString());
+    }
+
+    @Test
+    void groupsNotSetAreNotGroupsCleared() {
+        assertThat(JailSpec.none().supplementaryGroups()).isEmpty();
+        assertThat(JailSpec.none().clearSupplementaryGroups().supplementaryGroups()).contains(List.of());
+        assertThat(JailSpec.none().supplementaryGroups(new int[0])).isEqualTo(JailSpec.none().clearSupplementaryGroups());
+        assertThat(JailSpec.none().supplementaryGroups(3, 4).supplementaryGroups()).contains(List.of(3, 4));
+        assertThat(JailSpec.none().user(1, 2).toPlan().credentials().groups()).as("not set").isNull();
+        assertThat(JailSpec.none().clearSupplementaryGroups().toPlan().credentials().groups()).as("cleared").isEmpty();
+    }
+
+    @Test
+    void thePlanHasNumbersAndNothingToInterpret() {
+        JailSpec spec = JailSpec.none().limit(Resource.NOFILE, 10, 20).limit(Resource.AS, 5, JailSpec.Limit.UNLIMITED)
+                .limit(Resource.CPU, 1).user(7, 8).supplementaryGroups(9).noNewPrivileges().parentDeathSignal(Signal.KILL)
+                .umask(027).memoryMax(1 << 20).cpus(0.5).environmentAllowlist("PATH").pidFile(Path.of("/run/p.pid"))
+                .namespaces(Namespace.PID).readOnlyBind(Path.of("/a"), Path.of("/b")).tmpfs(Path.of("/tmp"));
+        JailPlan plan = spec.toPlan();
+        assertThat(plan.rlimits()).containsExactly(new JailPlan.Rlimit(0, 1, 1), new JailPlan.Rlimit(7, 10, 20),
+                new JailPlan.Rlimit(9, 5, -1)); // CPU, NOFILE, AS; UNLIMITED is RLIM_INFINITY
+        assertThat(plan.credentials()).isEqualTo(new JailPlan.Credentials(true, 7, 8, List.of(9), Signal.KILL.number()));
+        assertThat(plan.cgroup()).isEqualTo(new io.procwarden.internal.jail.cgroup.CgroupLimits(1L << 20, 50_000L, 100_000, null));
+        assertThat(plan.sandbox()).isEqualTo(new JailPlan.Sandbox(Set.of(JailPlan.Namespace.PID), JailPlan.View.HOST,
+                List.of(new JailPlan.Bind(Path.of("/a"), Path.of("/b"))), List.of(Path.of("/tmp")), false, null));
+        assertThat(plan.environmentAllowlist()).containsExactly("PATH");
+        assertThat(plan.umask()).isEqualTo(027);
+        assertThat(plan.pidFile()).isEqualTo(Path.of("/run/p.pid"));
+        assertThat(plan.pinnedToSpawnThread()).isTrue();
+
+        JailPlan none = JailSpec.none().toPlan();
+        assertThat(none).isEqualTo(JailPlan.NONE);
+        assertThat(JailSpec.none().ownCgroup().toPlan().cgroup()).isEqualTo(io.procwarden.internal.jail.cgroup.CgroupLimits.NONE);
+        assertThat(JailSpec.none().dieWithParent().toPlan().pinnedToSpawnThread()).isTrue();
     }
 
     @Test

@@ -110,7 +110,7 @@ class ProcessSpecTest {
         assertThat(plan.preservedFds()).containsExactly(Map.entry(3, 8), Map.entry(4, 9));
         assertThat(plan.newProcessGroup()).isTrue();
         assertThat(plan.newSession()).isFalse();
-        assertThat(plan.jail()).isEqualTo(jail);
+        assertThat(plan.jail()).isEqualTo(jail.toPlan());
         var session = ProcessSpec.of("ls").newSession().toPlan();
         assertThat(session.newSession()).isTrue();
         assertThat(session.newProcessGroup()).as("a session leader leads its group").isTrue();

@@ -1,7 +1,6 @@
 package io.procwarden.internal.jail;
 
-import io.procwarden.JailSpec;
-import io.procwarden.internal.ffi.Prlimit;
+import io.procwarden.Signal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +19,7 @@ import java.util.StringJoiner;
  *   read -r _ || exit 125         # park; EOF (the parent gave up) ends the stub
  *   exec 0&lt;&amp;S S&lt;&amp;- R&gt;&amp;-         # the target's stdin back on 0; nothing else left open
  *   ulimit -S -n 4; ulimit -H -n 4  # only for a NOFILE below the floor (see below)
- *   unset PWD; umask 077          # when the spec asks (dash would export a PWD of its own)
+ *   unset PWD; umask 077          # when the plan asks (dash would export a PWD of its own)
  *   exec "$@"
  * </pre>
  * The parent waits for "ready" before it applies limits: a shell still being loaded by ld.so
@@ -46,31 +45,18 @@ final class ExecChain {
     /** The lowest RLIMIT_NOFILE under which the stub's redirections work (they save descriptors at 10+). */
     static final long NOFILE_FLOOR = 64;
 
-    /** What the parent applies for a spec's NOFILE value: at least the floor (the stub lowers it). */
-    static long parentNofile(long specValue) {
-        return Long.compareUnsigned(specValue, NOFILE_FLOOR) < 0 ? NOFILE_FLOOR : specValue;
+    /** What the parent applies for a planned NOFILE value ({@code rlim_t}): at least the floor (the stub lowers it). */
+    static long parentNofile(long planned) {
+        return below(planned, NOFILE_FLOOR) ? NOFILE_FLOOR : planned;
     }
 
-    static boolean needsSetpriv(JailSpec spec) {
-        return spec.isNoNewPrivileges() || spec.uid().isPresent() || !spec.supplementaryGroups().isEmpty()
-                || spec.parentDeathSignal().isPresent();
+    /** Unsigned, as {@code rlim_t} is: RLIM_INFINITY (-1) is above everything. */
+    private static boolean below(long rlim, long floor) {
+        return Long.compareUnsigned(rlim, floor) < 0;
     }
 
-    static int resource(JailSpec.Resource r) {
-        return switch (r) {
-            case CPU -> Prlimit.RLIMIT_CPU;
-            case FSIZE -> Prlimit.RLIMIT_FSIZE;
-            case STACK -> Prlimit.RLIMIT_STACK;
-            case CORE -> Prlimit.RLIMIT_CORE;
-            case NPROC -> Prlimit.RLIMIT_NPROC;
-            case NOFILE -> Prlimit.RLIMIT_NOFILE;
-            case AS -> Prlimit.RLIMIT_AS;
-        };
-    }
-
-    /** A spec value as {@code rlim_t}. */
-    static long rlim(long value) {
-        return value == JailSpec.Limit.UNLIMITED ? Prlimit.RLIM_INFINITY : value;
+    static boolean needsSetpriv(JailPlan.Credentials c) {
+        return c.noNewPrivileges() || c.uid() != null || c.groups() != null || c.parentDeathSignal() != 0;
     }
 
     /**
@@ -78,9 +64,9 @@ final class ExecChain {
      *
      * @param savedStdin the descriptor holding the target's stdin, or -1 to leave 0 closed
      * @param ready the ready pipe's descriptor
-     * @param nofile the spec's NOFILE limit, or null; the stub lowers it where below the floor
+     * @param nofile the planned NOFILE limit, or null; the stub lowers it where below the floor
      */
-    static String stubScript(int savedStdin, int ready, JailSpec.Limit nofile, boolean unsetPwd, Integer umask) {
+    static String stubScript(int savedStdin, int ready, JailPlan.Rlimit nofile, boolean unsetPwd, Integer umask) {
         StringBuilder b = new StringBuilder();
         b.append("echo >&").append(ready).append(" || exit ").append(STUB_ABANDONED).append("; ");
         b.append("read -r _ || exit ").append(STUB_ABANDONED).append("; ");
@@ -90,8 +76,8 @@ final class ExecChain {
             b.append("exec 0<&- ");
         }
         b.append(ready).append(">&-; ");
-        if (nofile != null && nofile.soft() < NOFILE_FLOOR) b.append("ulimit -S -n ").append(nofile.soft()).append("; ");
-        if (nofile != null && nofile.hard() < NOFILE_FLOOR) b.append("ulimit -H -n ").append(nofile.hard()).append("; ");
+        if (nofile != null && below(nofile.soft(), NOFILE_FLOOR)) b.append("ulimit -S -n ").append(nofile.soft()).append("; ");
+        if (nofile != null && below(nofile.hard(), NOFILE_FLOOR)) b.append("ulimit -H -n ").append(nofile.hard()).append("; ");
         if (unsetPwd) b.append("unset PWD; ");
         if (umask != null) b.append("umask 0").append(Integer.toOctalString(umask)).append("; ");
         b.append("exec \"$@\"");
@@ -99,45 +85,50 @@ final class ExecChain {
     }
 
     /** The whole argv of the stub: {@code sh -c SCRIPT procwarden-jail [setpriv..] [bwrap..] TARGET ARGS}. */
-    static List<String> stubArgv(String script, JailSpec spec, JailHost.Tools tools, String target, List<String> targetArgs) {
+    static List<String> stubArgv(String script, JailPlan plan, JailHost.Tools tools, String target, List<String> targetArgs) {
         List<String> argv = new ArrayList<>(List.of("sh", "-c", script, "procwarden-jail"));
-        if (tools.setpriv() != null) argv.addAll(setprivArgs(spec, tools.setpriv()));
-        if (tools.bwrap() != null) argv.addAll(bwrapArgs(spec, tools.bwrap()));
+        if (tools.setpriv() != null) argv.addAll(setprivArgs(plan.credentials(), tools.setpriv()));
+        if (tools.bwrap() != null) argv.addAll(bwrapArgs(plan.sandbox(), tools.bwrap()));
         argv.add(target);
         argv.addAll(targetArgs);
         return argv;
     }
 
-    static List<String> setprivArgs(JailSpec spec, Path setpriv) {
+    /**
+     * setpriv's options. Groups: a list sets exactly those, an empty list clears them, and
+     * none asked for keeps ours, unless the uid changes (then they are cleared: root's groups
+     * must not follow the child to another user).
+     */
+    static List<String> setprivArgs(JailPlan.Credentials c, Path setpriv) {
         List<String> a = new ArrayList<>();
         a.add(setpriv.toString());
-        if (spec.uid().isPresent()) {
-            a.add("--reuid=" + spec.uid().getAsInt());
-            a.add("--regid=" + spec.gid().getAsInt());
+        if (c.uid() != null) {
+            a.add("--reuid=" + c.uid());
+            a.add("--regid=" + c.gid());
         }
-        if (!spec.supplementaryGroups().isEmpty()) {
+        if (c.groups() != null && !c.groups().isEmpty()) {
             StringJoiner j = new StringJoiner(",");
-            for (int g : spec.supplementaryGroups()) j.add(Integer.toString(g));
+            for (int g : c.groups()) j.add(Integer.toString(g));
             a.add("--groups=" + j);
-        } else if (spec.uid().isPresent()) {
+        } else if (c.groups() != null || c.uid() != null) {
             a.add("--clear-groups");
         }
-        if (spec.isNoNewPrivileges()) a.add("--no-new-privs");
-        spec.parentDeathSignal().ifPresent(s -> a.add("--pdeathsig=" + s.shortName()));
+        if (c.noNewPrivileges()) a.add("--no-new-privs");
+        if (c.parentDeathSignal() != 0) a.add("--pdeathsig=" + Signal.of(c.parentDeathSignal()).shortName());
         a.add("--");
         return a;
     }
 
-    static List<String> bwrapArgs(JailSpec spec, Path bwrap) {
+    static List<String> bwrapArgs(JailPlan.Sandbox sandbox, Path bwrap) {
         List<String> a = new ArrayList<>();
         a.add(bwrap.toString());
-        Set<JailSpec.Namespace> ns = spec.namespaces();
-        if (ns.contains(JailSpec.Namespace.USER)) a.add("--unshare-user");
-        if (ns.contains(JailSpec.Namespace.PID)) a.add("--unshare-pid");
-        if (ns.contains(JailSpec.Namespace.IPC)) a.add("--unshare-ipc");
-        if (ns.contains(JailSpec.Namespace.UTS)) a.add("--unshare-uts");
-        if (ns.contains(JailSpec.Namespace.NET)) a.add("--unshare-net");
-        switch (spec.filesystem().orElseThrow()) {
+        Set<JailPlan.Namespace> ns = sandbox.namespaces();
+        if (ns.contains(JailPlan.Namespace.USER)) a.add("--unshare-user");
+        if (ns.contains(JailPlan.Namespace.PID)) a.add("--unshare-pid");
+        if (ns.contains(JailPlan.Namespace.IPC)) a.add("--unshare-ipc");
+        if (ns.contains(JailPlan.Namespace.UTS)) a.add("--unshare-uts");
+        if (ns.contains(JailPlan.Namespace.NET)) a.add("--unshare-net");
+        switch (sandbox.view()) {
             case HOST -> a.addAll(List.of("--bind", "/", "/"));
             case HOST_READ_ONLY -> a.addAll(List.of("--ro-bind", "/", "/"));
             case EMPTY -> { }
@@ -145,12 +136,12 @@ final class ExecChain {
         // bwrap mounts binds nodev: a fresh minimal /dev (null, zero, random, tty, ...) instead.
         a.addAll(List.of("--dev", "/dev"));
         // A PID namespace needs its own /proc, or /proc/self and the pid list would be the host's.
-        if (ns.contains(JailSpec.Namespace.PID)) a.addAll(List.of("--proc", "/proc"));
-        for (JailSpec.Bind b : spec.readOnlyBinds()) {
+        if (ns.contains(JailPlan.Namespace.PID)) a.addAll(List.of("--proc", "/proc"));
+        for (JailPlan.Bind b : sandbox.readOnlyBinds()) {
             a.addAll(List.of("--ro-bind", b.source().toString(), b.destination().toString()));
         }
-        for (Path t : spec.tmpfs()) a.addAll(List.of("--tmpfs", t.toString()));
-        if (spec.isDieWithParent()) a.add("--die-with-parent");
+        for (Path t : sandbox.tmpfs()) a.addAll(List.of("--tmpfs", t.toString()));
+        if (sandbox.dieWithParent()) a.add("--die-with-parent");
         a.add("--");
         return a;
     }

@@ -1,7 +1,6 @@
 package io.procwarden.internal.jail;
 
-import io.procwarden.JailSpec;
-import io.procwarden.ProcessIdentity;
+import io.procwarden.Signal;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
@@ -9,6 +8,8 @@ import io.procwarden.internal.ffi.Prlimit;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Unistd;
 import io.procwarden.internal.ffi.Wait;
+import io.procwarden.internal.jail.cgroup.Cgroup;
+import io.procwarden.internal.jail.cgroup.Cgroups;
 import io.procwarden.internal.monitor.ExitListener;
 import io.procwarden.internal.monitor.MonitorLoop;
 import io.procwarden.internal.monitor.Registration;
@@ -18,10 +19,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,7 +28,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Starts a child under a {@link JailSpec}: the entry point for {@code ProcessSpec.jail(JailSpec)}.
+ * Starts a child under a {@link JailPlan}: the entry point for {@code ProcessSpec.jail(JailSpec)}, whose
+ * spec resolves into the plan.
  *
  * <p>The parked-child handshake, in order:
  * <ol>
@@ -56,16 +56,24 @@ import java.util.concurrent.TimeUnit;
 public final class JailLauncher {
     private JailLauncher() {}
 
-    /** Steps after which tests inject failures. */
+    /** Steps after which the test hook runs. */
     enum Step { SPAWNED, READY, LIMITED, PID_FILE }
 
-    /** Test hook: throws at a step to exercise the cleanup paths. */
+    /**
+     * The one test hook: told of each step with the child being started (registered since
+     * {@link Step#SPAWNED}), so a test can inspect its cgroup; throwing exercises the cleanup paths.
+     */
     @FunctionalInterface
-    interface Faults {
-        void at(Step step) throws IOException;
+    interface Hook {
+        void at(Step step, JailedChild child) throws IOException;
     }
 
-    static volatile Faults faults = step -> { };
+    /** Does nothing; tests replace it and put it back. */
+    static final Hook NO_HOOK = (step, child) -> { };
+
+    static volatile Hook hook = NO_HOOK;
+
+    private static final int SIGKILL = Signal.KILL.number();
 
     /** Our own stdin, for a target that inherits it (never closed: the Fd only names number 0). */
     private static final Fd OUR_STDIN = Fd.adopt(0, "this process's stdin");
@@ -73,29 +81,29 @@ public final class JailLauncher {
     private static final long ABANDON_WAIT_SECONDS = 30;
 
     /**
-     * Spawns {@code request} jailed by {@code spec}.
+     * Spawns {@code request} jailed by {@code plan}.
      *
      * @param request what to run; its path is the target, its descriptors are the target's (not
-     *     closed here), its environment is filtered by the spec's allowlist
+     *     closed here), its environment is filtered by the plan's allowlist
      * @param loop the monitor loop that reaps the child
      * @param listener told of the exit after cleanup (may be null)
-     * @throws io.procwarden.JailUnavailableException the host cannot honour the spec
+     * @throws io.procwarden.JailUnavailableException the host cannot honour the plan
      * @throws SpawnFailure posix_spawn of the stub failed
      * @throws IOException any other step failed (message names the step, path or errno)
      */
-    public static JailedChild spawn(JailSpec spec, PosixSpawner.Request request, MonitorLoop loop, ExitListener listener)
+    public static JailedChild spawn(JailPlan plan, PosixSpawner.Request request, MonitorLoop loop, ExitListener listener)
             throws IOException, SpawnFailure {
-        JailHost.Tools tools = JailHost.resolve(spec);
-        if (!spec.usesBubblewrap()) checkTarget(request.path());
+        JailHost.Tools tools = JailHost.resolve(plan);
+        if (plan.sandbox() == null) checkTarget(request.path());
         Map<String, String> ours = System.getenv();
-        List<String> env = ExecChain.environment(request.env(), spec.environmentAllowlist().orElse(null), ours);
+        List<String> env = ExecChain.environment(request.env(), plan.environmentAllowlist(), ours);
 
         int highest = 2;
         for (int n : request.childFds().keySet()) highest = Math.max(highest, n);
         int savedStdin = highest + 1;
         int ready = highest + 2;
 
-        Cgroup cgroup = spec.usesCgroup() ? Cgroups.create(CgroupLimits.of(spec)) : null;
+        Cgroup cgroup = plan.cgroup() != null ? Cgroups.create(plan.cgroup()) : null;
         List<Fd> ownFds = new ArrayList<>();
         JailedChild child = null;
         int unregisteredPid = 0;
@@ -109,15 +117,15 @@ public final class JailLauncher {
             fds.put(0, go[0]);
             fds.put(ready, readyPipe[1]);
             String script = ExecChain.stubScript(stdin != null ? savedStdin : -1, ready,
-                    spec.limits().get(JailSpec.Resource.NOFILE), !ExecChain.hasPwd(env, ours), spec.umask().isPresent() ? spec.umask().getAsInt() : null);
-            List<String> argv = ExecChain.stubArgv(script, spec, tools, request.path(), request.argv().subList(1, request.argv().size()));
+                    plan.rlimit(Prlimit.RLIMIT_NOFILE), !ExecChain.hasPwd(env, ours), plan.umask());
+            List<String> targetArgs = request.argv().subList(1, request.argv().size());
+            List<String> argv = ExecChain.stubArgv(script, plan, tools, request.path(), targetArgs);
             PosixSpawner.Request stub = new PosixSpawner.Request(JailHost.SHELL.toString(), argv, env, request.cwd(), fds,
                     request.newSession(), request.newProcessGroup());
 
             PosixSpawner.Started started;
             try {
-                boolean pinned = spec.parentDeathSignal().isPresent() || spec.isDieWithParent();
-                started = pinned ? SpawnThread.spawn(stub) : PosixSpawner.spawn(stub);
+                started = plan.pinnedToSpawnThread() ? SpawnThread.spawn(stub) : PosixSpawner.spawn(stub);
             } catch (SpawnFailure f) {
                 unregisteredPid = f.startedPid();
                 throw f;
@@ -126,19 +134,19 @@ public final class JailLauncher {
             go[0].close();
             readyPipe[1].close();
 
-            child = new JailedChild(started.pid(), cgroup, spec.pidFile().orElse(null),
+            child = new JailedChild(started.pid(), cgroup, plan.pidFile(),
                     ExecChain.describe(tools, request.path()), listener);
             unregisteredPid = started.pid();
             child.registered(loop.registerChild(started.pid(), started.pidfd(), child.listener()));
             unregisteredPid = 0;
-            faults.at(Step.SPAWNED);
+            hook.at(Step.SPAWNED, child);
 
             awaitReady(readyPipe[0], started.pid());
-            faults.at(Step.READY);
-            applyWhileUnreaped(child, spec, cgroup);
-            faults.at(Step.LIMITED);
-            if (spec.pidFile().isPresent()) child.pidFileWritten(writePidFile(spec.pidFile().get(), started.pid()));
-            faults.at(Step.PID_FILE);
+            hook.at(Step.READY, child);
+            applyWhileUnreaped(child, plan, cgroup);
+            hook.at(Step.LIMITED, child);
+            if (plan.pidFile() != null) child.pidFileWritten(PidFile.write(plan.pidFile(), started.pid()));
+            hook.at(Step.PID_FILE, child);
             sendGo(go[1], started.pid());
             return child;
         } catch (IOException | SpawnFailure | RuntimeException | Error e) {
@@ -186,19 +194,19 @@ public final class JailLauncher {
     }
 
     /** rlimits and cgroup placement, under the registration's lock so the pid cannot be reaped (and reused) meanwhile. */
-    private static void applyWhileUnreaped(JailedChild child, JailSpec spec, Cgroup cgroup) throws IOException {
+    private static void applyWhileUnreaped(JailedChild child, JailPlan plan, Cgroup cgroup) throws IOException {
         IOException[] failure = new IOException[1];
         boolean alive = child.registration().whileUnreaped(pid -> {
             try {
-                for (Map.Entry<JailSpec.Resource, JailSpec.Limit> e : spec.limits().entrySet()) {
-                    long soft = ExecChain.rlim(e.getValue().soft());
-                    long hard = ExecChain.rlim(e.getValue().hard());
-                    if (e.getKey() == JailSpec.Resource.NOFILE) {
+                for (JailPlan.Rlimit r : plan.rlimits()) {
+                    long soft = r.soft();
+                    long hard = r.hard();
+                    if (r.resource() == Prlimit.RLIMIT_NOFILE) {
                         // the stub lowers a NOFILE below the floor itself (see ExecChain)
                         soft = ExecChain.parentNofile(soft);
                         hard = ExecChain.parentNofile(hard);
                     }
-                    Prlimit.set(pid, ExecChain.resource(e.getKey()), soft, hard);
+                    Prlimit.set(pid, r.resource(), soft, hard);
                 }
                 if (cgroup != null) cgroup.attach(pid);
             } catch (IOException e) {
@@ -208,21 +216,6 @@ public final class JailLauncher {
         });
         if (failure[0] != null) throw failure[0];
         if (!alive) throw new IOException("jail stub (pid " + child.pid() + ") ended before its limits were set");
-    }
-
-    private static String writePidFile(Path file, int pid) throws IOException {
-        ProcessIdentity id = ProcessIdentity.of(pid)
-                .orElseThrow(() -> new IOException("jail stub (pid " + pid + ") vanished before its pid file was written"));
-        String line = id.toPidFileLine();
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp-" + Unistd.getpid() + "-" + pid);
-        try {
-            Files.writeString(tmp, line + "\n", StandardCharsets.US_ASCII);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw new IOException("cannot write pid file " + file + ": " + CgroupFiles.reason(e), e);
-        }
-        return line;
     }
 
     private static void sendGo(Fd writeEnd, int pid) throws IOException {
@@ -243,12 +236,12 @@ public final class JailLauncher {
     private static void abandon(Throwable primary, JailedChild child, int unregisteredPid, Cgroup cgroup) {
         try {
             if (child != null && child.registration() != null) {
-                child.registration().signal(9);
+                child.registration().signal(SIGKILL);
                 child.onExit().get(ABANDON_WAIT_SECONDS, TimeUnit.SECONDS);
                 return; // the child's listener removed the cgroup
             }
             if (unregisteredPid > 0) {
-                Signals.kill(unregisteredPid, 9);
+                Signals.kill(unregisteredPid, SIGKILL);
                 Wait.wait4(unregisteredPid, 0);
             }
             if (cgroup != null) cgroup.destroy();

@@ -5,14 +5,13 @@ import io.procwarden.ProcessIdentity;
 import io.procwarden.ResourceUsage;
 import io.procwarden.Signal;
 import io.procwarden.SyscallException;
+import io.procwarden.internal.jail.cgroup.Cgroup;
 import io.procwarden.internal.monitor.ExitListener;
 import io.procwarden.internal.monitor.Registration;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,10 +20,16 @@ import java.util.concurrent.CompletableFuture;
  * the cgroup removed and the pid file deleted; only then is the exit reported (to the listener
  * given at spawn and to {@link #onExit()}), so that "exited" means "nothing of it runs".
  *
+ * <p>It is the child's {@link Containment}: with a cgroup, {@link #signalAll} reaches every
+ * process in it; without one, the containment is the child itself (signalAll signals just the
+ * child, and there is no OOM count), so callers need no second path.
+ *
  * <p>Thread-safe. Signals go through the registration, so a reaped (and perhaps reused) pid is
  * never signalled.
  */
-public final class JailedChild {
+public final class JailedChild implements Containment {
+    private static final int SIGKILL = Signal.KILL.number();
+
     private static final System.Logger LOG = System.getLogger(JailedChild.class.getName());
 
     /**
@@ -46,6 +51,9 @@ public final class JailedChild {
     private final CompletableFuture<Outcome> exit = new CompletableFuture<>();
     private volatile Registration registration;
     private volatile String pidFileLine;
+    private volatile boolean tornDown; // set before the exit is reported
+    private volatile long recordedOomKills = -1;
+    private volatile IOException recordedTeardownFailure;
 
     JailedChild(int pid, Cgroup cgroup, Path pidFile, String chain, ExitListener downstream) {
         this.pid = pid;
@@ -96,20 +104,51 @@ public final class JailedChild {
     }
 
     /**
+     * Sends {@code signal} to every process in the child's cgroup (SIGKILL: {@code cgroup.kill}
+     * where there is one), or to the child alone without a cgroup. A SIGKILL also goes to the
+     * child itself through its registration, in case it moved itself out of its cgroup.
+     *
+     * @return false once the child has ended and its cgroup is torn down, or nothing was signalled
+     */
+    @Override
+    public boolean signalAll(int signal) throws IOException {
+        if (tornDown) return false;
+        if (cgroup == null) return registration.signal(signal);
+        IOException failure = null;
+        boolean any = false;
+        try {
+            any = cgroup.signalAll(signal);
+        } catch (IOException e) {
+            failure = e;
+        }
+        if (signal == SIGKILL) any |= registration.signal(signal);
+        if (failure != null) throw failure;
+        return any;
+    }
+
+    /**
      * Kills the child and everything in its cgroup now (SIGKILL); the cleanup then follows its
      * exit as usual. Without a cgroup only the child itself is killed.
      */
     public void destroy() throws IOException {
-        IOException failure = null;
-        if (cgroup != null) {
-            try {
-                cgroup.killAll();
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-        signal(Signal.KILL);
-        if (failure != null) throw failure;
+        signalAll(SIGKILL);
+    }
+
+    /** Processes the OOM killer killed in its cgroup, once the child has ended; empty without a memory cgroup. */
+    @Override
+    public OptionalLong oomKills() {
+        long n = recordedOomKills;
+        return tornDown && n >= 0 ? OptionalLong.of(n) : OptionalLong.empty();
+    }
+
+    @Override
+    public Optional<IOException> teardownFailure() {
+        return Optional.ofNullable(recordedTeardownFailure);
+    }
+
+    @Override
+    public String describe() {
+        return cgroup != null ? cgroup.describe() : "pid " + pid + " (no cgroup)";
     }
 
     void registered(Registration r) {
@@ -126,6 +165,7 @@ public final class JailedChild {
             @Override
             public void onExit(ExitStatus status, ResourceUsage usage) {
                 if (cgroup == null && pidFile == null) {
+                    tornDown = true;
                     finish(status, usage, -1, null);
                 } else {
                     Thread.ofVirtual().name("procwarden-jail-teardown-" + pid).start(() -> teardown(status, usage));
@@ -163,6 +203,9 @@ public final class JailedChild {
         if (failure != null) {
             LOG.log(System.Logger.Level.WARNING, "cleanup after jailed child " + pid + " failed", failure);
         }
+        recordedOomKills = oom;
+        recordedTeardownFailure = failure;
+        tornDown = true;
         if (status != null) finish(status, usage, oom, failure);
     }
 
@@ -171,15 +214,9 @@ public final class JailedChild {
         if (downstream != null) downstream.onExit(status, usage);
     }
 
-    /** Deletes the pid file if it still names this child (a restarted supervisor may have rewritten it). */
     private void deletePidFile() throws IOException {
         String line = pidFileLine;
-        if (pidFile == null || line == null) return;
-        try {
-            if (Files.readString(pidFile, StandardCharsets.US_ASCII).trim().equals(line)) Files.delete(pidFile);
-        } catch (NoSuchFileException e) {
-            // already gone
-        }
+        if (pidFile != null && line != null) PidFile.deleteIfOurs(pidFile, line);
     }
 
     @Override

@@ -147,7 +147,8 @@ public final class Launcher {
 
     /**
      * The jailed path: {@link JailLauncher} parks a stub, applies limits and cgroup, then execs the
-     * target through setpriv/bwrap; it kills and reaps the stub itself on every failure.
+     * target through setpriv/bwrap; it kills and reaps the stub itself on every failure. The
+     * jailed child is its own containment (its cgroup, when the plan has one).
      */
     private static Launched launchJailed(SpawnPlan plan, PosixSpawner.Request request, MonitorLoop loop,
             ExitListener listener, ChildPipes pipes) throws SpawnException {
@@ -163,7 +164,7 @@ public final class Launcher {
         } catch (IOException e) {
             throw failure(plan, 0, "jail: " + e.getMessage(), e);
         }
-        return new Launched(jailed.pid(), jailed.registration(), pipes, null);
+        return new Launched(jailed.pid(), jailed.registration(), pipes, jailed);
     }
 
     /** The exit reaches the pipes first (the drain starts), then the caller's listener. */

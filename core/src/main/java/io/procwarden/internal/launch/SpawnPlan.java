@@ -1,7 +1,7 @@
 package io.procwarden.internal.launch;
 
-import io.procwarden.JailSpec;
 import io.procwarden.Redirect;
+import io.procwarden.internal.jail.JailPlan;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -21,14 +21,14 @@ import java.util.TreeMap;
  * @param stdin where fd 0 comes from
  * @param stdout where fd 1 goes
  * @param stderr where fd 2 goes (may be {@link Redirect#TO_STDOUT})
- * @param preservedFds child descriptor number to the parent's number it gets (both 3 and up for the child)
+ * @param preservedFds child descriptor number (3 and up) to the number in this process it gets a copy of
  * @param newSession setsid in the child
  * @param newProcessGroup setpgid(0, 0) in the child (implied by {@code newSession})
  * @param jail the jail, or null to run unjailed
  */
 public record SpawnPlan(String command, List<String> argv, List<String> environment, Path directory, Redirect stdin,
         Redirect stdout, Redirect stderr, Map<Integer, Integer> preservedFds, boolean newSession,
-        boolean newProcessGroup, JailSpec jail) {
+        boolean newProcessGroup, JailPlan jail) {
     public SpawnPlan {
         Objects.requireNonNull(command, "command");
         argv = List.copyOf(argv);

@@ -133,7 +133,7 @@ class JailBubblewrapTest {
     void aMissingBwrapFailsNamingIt() throws Exception {
         long fds = io.procwarden.testing.Children.openFds();
         Path nowhere = Path.of("/nonexistent/procwarden/bwrap");
-        assertThatThrownBy(() -> jail.run(JailSpec.none().namespaces(Namespace.PID).bubblewrap(nowhere), "/bin/true"))
+        assertThat(JailFixture.jailFailure(() -> jail.run(JailSpec.none().namespaces(Namespace.PID).bubblewrap(nowhere), "/bin/true")))
                 .isInstanceOfSatisfying(JailUnavailableException.class, e -> {
                     assertThat(e.capability()).isEqualTo("bubblewrap (bwrap)");
                     assertThat(e.getMessage()).contains(nowhere.toString()).contains("set by the spec");

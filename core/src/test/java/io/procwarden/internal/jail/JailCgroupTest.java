@@ -7,6 +7,7 @@ import io.procwarden.ExitStatus;
 import io.procwarden.JailSpec;
 import io.procwarden.JailUnavailableException;
 import io.procwarden.Signal;
+import io.procwarden.internal.jail.cgroup.Cgroups;
 import io.procwarden.internal.sys.ProcStat;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +24,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * cgroup placement, limits that bite and teardown, on every cgroup mechanism this host offers
- * (v1 here; v2 on pure-v2 hosts such as GitHub's runners): each test runs once per mechanism
- * with {@link Cgroups#PROPERTY} forced. Needs root (or a delegated cgroup): asserted, not assumed.
+ * cgroup placement, limits that bite, signals to the whole cgroup and teardown, on every cgroup
+ * mechanism this host offers (v1 here, and v2 for placement; v2 with controllers on pure-v2
+ * hosts such as GitHub's runners): each test runs once per mechanism with {@link Cgroups#PROPERTY}
+ * forced. Needs root (or a delegated cgroup): asserted, not assumed.
  */
 @EnabledOnOs(OS.LINUX)
 class JailCgroupTest {
@@ -48,20 +50,20 @@ class JailCgroupTest {
 
     /** The mechanisms that can give memory, cpu and pids limits here; none at all fails the test. */
     static Stream<Cgroups.Version> limitVersions() throws Exception {
-        return usable(CgroupLimits.of(LIMITS));
+        return usable(LIMITS, "memory, cpu and pids");
     }
 
     static Stream<Cgroups.Version> placementVersions() throws Exception {
-        return usable(CgroupLimits.of(JailSpec.none().ownCgroup()));
+        return usable(JailSpec.none().ownCgroup(), "a writable cgroup");
     }
 
-    private static Stream<Cgroups.Version> usable(CgroupLimits limits) throws Exception {
+    private static Stream<Cgroups.Version> usable(JailSpec spec, String what) throws Exception {
         List<Cgroups.Version> ok = new ArrayList<>();
         List<String> why = new ArrayList<>();
         for (Cgroups.Version v : List.of(Cgroups.Version.V2, Cgroups.Version.V1)) {
             try {
                 forced(v, () -> {
-                    Cgroups.check(limits);
+                    spec.checkSupported();
                     return null;
                 });
                 ok.add(v);
@@ -69,7 +71,7 @@ class JailCgroupTest {
                 why.add(v + ": " + e.getMessage());
             }
         }
-        assertThat(ok).as("no cgroup mechanism offers " + limits.controllers() + " here: " + why).isNotEmpty();
+        assertThat(ok).as("no cgroup mechanism offers " + what + " here: " + why).isNotEmpty();
         if (!why.isEmpty()) System.out.println("[jail] not on this host: " + why);
         return ok.stream();
     }
@@ -143,6 +145,9 @@ class JailCgroupTest {
         assertThat(r.outcome().status()).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
         assertThat(r.outcome().oomKills()).as("oom_kill count (-1: not reported by this kernel)").isNotZero();
         if (r.outcome().oomKills() > 0) assertThat(r.outcome().oomKills()).isEqualTo(1);
+        // the containment reports the same count once the child has ended
+        if (r.outcome().oomKills() > 0) assertThat(r.child().oomKills()).hasValue(r.outcome().oomKills());
+        assertThat(r.child().teardownFailure()).isEmpty();
     }
 
     @ParameterizedTest
@@ -195,17 +200,37 @@ class JailCgroupTest {
         assertNoneLeft(child);
     }
 
+    @ParameterizedTest
+    @MethodSource("placementVersions")
+    void aSignalToTheContainmentReachesEveryMember(Cgroups.Version v) throws Exception {
+        // A background subshell (not the child we spawned) says when its TERM trap is set, and
+        // that the TERM sent to the cgroup reached it; the child itself (cat) dies of it.
+        JailedChild child;
+        try (JailFixture.Talk t = forced(v, () -> jail.new Talk(JailSpec.none().ownCgroup(), "/bin/sh", "-c",
+                "(trap 'echo daemon-got-TERM; exit 0' TERM; echo daemon-ready; sleep 1000 & wait) & exec cat"))) {
+            child = t.child;
+            assertThat(t.awaitLine()).isEqualTo("daemon-ready");
+            assertThat(child.signalAll(Signal.TERM.number())).isTrue();
+            assertThat(t.awaitLine()).isEqualTo("daemon-got-TERM");
+            assertThat(t.awaitExit().status()).isEqualTo(new ExitStatus.Signaled(Signal.TERM, false));
+        }
+        System.out.println("[jail] " + v + " " + child.describe() + ": SIGTERM reached the cgroup");
+        assertThat(child.signalAll(Signal.KILL.number())).as("nothing left to signal after the teardown").isFalse();
+        assertThat(child.teardownFailure()).isEmpty();
+        assertNoneLeft(child);
+    }
+
     @Test
     void aControllerTheHostLacksFailsNamingIt() throws Exception {
         Cgroups.Layout l = Cgroups.layout();
         boolean v2HasMemory = l.v2() != null
-                && Files.readString(CgroupV2.locate(l, java.util.Set.of(), false).dir().resolve("cgroup.controllers")).contains("memory");
+                && Files.readString(l.v2().dirOf(l.ownV2()).resolve("cgroup.controllers")).contains("memory");
         if (v2HasMemory) {
             // pure v2 host: ask v1 instead, which is not there
-            assertThatThrownBy(() -> forced(Cgroups.Version.V1, () -> jail.run(JailSpec.none().memoryMax(1 << 24), "/bin/true")))
+            assertThat(JailFixture.jailFailure(() -> forced(Cgroups.Version.V1, () -> jail.run(JailSpec.none().memoryMax(1 << 24), "/bin/true"))))
                     .isInstanceOf(JailUnavailableException.class).hasMessageContaining("memory");
         } else {
-            assertThatThrownBy(() -> forced(Cgroups.Version.V2, () -> jail.run(JailSpec.none().memoryMax(1 << 24), "/bin/true")))
+            assertThat(JailFixture.jailFailure(() -> forced(Cgroups.Version.V2, () -> jail.run(JailSpec.none().memoryMax(1 << 24), "/bin/true"))))
                     .isInstanceOfSatisfying(JailUnavailableException.class,
                             e -> assertThat(e.capability()).isEqualTo("cgroup v2 controllers memory"));
         }

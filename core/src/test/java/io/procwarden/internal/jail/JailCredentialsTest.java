@@ -56,6 +56,34 @@ class JailCredentialsTest {
     }
 
     @Test
+    void groupsNotSetAreKeptAndGroupsClearedAreCleared() throws Exception {
+        // A JVM with supplementary groups, so that "kept" and "cleared" differ.
+        String javaExe = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process jvm = new ProcessBuilder("/usr/bin/setpriv", "--groups=4242,4343", "--", javaExe,
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                JailGroupsHelper.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out;
+        try (var in = jvm.getInputStream()) {
+            out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(JailFixture.TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            jvm.destroyForcibly();
+        }
+        assertThat(jvm.waitFor()).as("helper JVM exit; output:\n" + out).isZero();
+        System.out.println("[jail] groups from a JVM in groups 4242,4343:\n" + out);
+        assertThat(out.lines().map(String::strip).toList()).containsExactly(
+                "unset 4242 4343", // not asked for: inherited
+                "cleared", // clearSupplementaryGroups(): none at all
+                "set 5151",
+                "user"); // a uid change without groups clears them
+    }
+
+    @Test
     void theTargetsFirstReadSeesTheWholeSpec() throws Exception {
         Path pidFile = Files.createTempDirectory("procwarden-pidfile").resolve("child.pid");
         JailSpec spec = JailSpec.none()

@@ -2,21 +2,27 @@ package io.procwarden.internal.jail;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.procwarden.JailSpec;
-import io.procwarden.JailSpec.FilesystemView;
-import io.procwarden.JailSpec.Namespace;
-import io.procwarden.JailSpec.Resource;
 import io.procwarden.Signal;
+import io.procwarden.internal.jail.JailPlan.Credentials;
+import io.procwarden.internal.jail.JailPlan.Namespace;
+import io.procwarden.internal.jail.JailPlan.Rlimit;
+import io.procwarden.internal.jail.JailPlan.Sandbox;
+import io.procwarden.internal.jail.JailPlan.View;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The command line of the chain: pure string building. */
+/** The command line of the chain, from a plan: pure string building. (Spec to plan: JailSpecTest.) */
 class JailExecChainTest {
     static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     static final Path BWRAP = Path.of("/usr/bin/bwrap");
+    static final int NOFILE = 7;
+
+    static Sandbox sandbox(Set<Namespace> ns, View view, List<JailPlan.Bind> binds, List<Path> tmpfs, boolean die) {
+        return new Sandbox(ns, view, binds, tmpfs, die, null);
+    }
 
     @Test
     void theStubParksThenRestoresStdinAndExecs() {
@@ -28,10 +34,12 @@ class JailExecChainTest {
 
     @Test
     void aLowNofileIsFinishedByTheStubAfterItsRedirections() {
-        String s = ExecChain.stubScript(3, 4, new JailSpec.Limit(4, 100), false, null);
+        String s = ExecChain.stubScript(3, 4, new Rlimit(NOFILE, 4, 100), false, null);
         assertThat(s).contains("4>&-; ulimit -S -n 4; exec").doesNotContain("ulimit -H");
-        assertThat(ExecChain.stubScript(3, 4, new JailSpec.Limit(4, 8), false, null)).contains("ulimit -S -n 4; ulimit -H -n 8; ");
-        assertThat(ExecChain.stubScript(3, 4, new JailSpec.Limit(64, 64), false, null)).doesNotContain("ulimit");
+        assertThat(ExecChain.stubScript(3, 4, new Rlimit(NOFILE, 4, 8), false, null)).contains("ulimit -S -n 4; ulimit -H -n 8; ");
+        assertThat(ExecChain.stubScript(3, 4, new Rlimit(NOFILE, 64, 64), false, null)).doesNotContain("ulimit");
+        assertThat(ExecChain.stubScript(3, 4, new Rlimit(NOFILE, 4, -1), false, null)).as("RLIM_INFINITY is above the floor")
+                .contains("ulimit -S -n 4; exec");
         assertThat(ExecChain.parentNofile(4)).isEqualTo(64);
         assertThat(ExecChain.parentNofile(1000)).isEqualTo(1000);
         assertThat(ExecChain.parentNofile(-1)).as("RLIM_INFINITY").isEqualTo(-1);
@@ -39,33 +47,44 @@ class JailExecChainTest {
 
     @Test
     void setprivSetsCredentialsThenTheDeathSignal() {
-        JailSpec spec = JailSpec.none().user(10, 20).supplementaryGroups(30, 40).noNewPrivileges().parentDeathSignal(Signal.TERM);
-        assertThat(ExecChain.setprivArgs(spec, SETPRIV)).containsExactly("/usr/bin/setpriv", "--reuid=10", "--regid=20",
+        Credentials c = new Credentials(true, 10, 20, List.of(30, 40), Signal.TERM.number());
+        assertThat(ExecChain.setprivArgs(c, SETPRIV)).containsExactly("/usr/bin/setpriv", "--reuid=10", "--regid=20",
                 "--groups=30,40", "--no-new-privs", "--pdeathsig=TERM", "--");
-        assertThat(ExecChain.setprivArgs(JailSpec.none().user(1, 2), SETPRIV)).containsExactly("/usr/bin/setpriv",
+        assertThat(ExecChain.setprivArgs(new Credentials(false, 1, 2, null, 0), SETPRIV)).containsExactly("/usr/bin/setpriv",
                 "--reuid=1", "--regid=2", "--clear-groups", "--");
-        assertThat(ExecChain.needsSetpriv(JailSpec.none().limit(Resource.CPU, 1))).isFalse();
-        assertThat(ExecChain.needsSetpriv(JailSpec.none().supplementaryGroups(5))).isTrue();
+        assertThat(ExecChain.needsSetpriv(Credentials.NONE)).isFalse();
+        assertThat(ExecChain.needsSetpriv(new Credentials(false, null, null, List.of(5), 0))).isTrue();
     }
 
     @Test
-    void bwrapArgumentsFollowTheSpec() {
-        JailSpec spec = JailSpec.none().namespaces(Namespace.USER, Namespace.PID, Namespace.NET)
-                .filesystem(FilesystemView.HOST_READ_ONLY).readOnlyBind(Path.of("/opt/a"), Path.of("/a"))
-                .tmpfs(Path.of("/tmp")).dieWithParent();
-        assertThat(ExecChain.bwrapArgs(spec, BWRAP)).containsExactly("/usr/bin/bwrap", "--unshare-user", "--unshare-pid",
+    void groupsClearedAreNotGroupsUnset() {
+        Credentials cleared = new Credentials(false, null, null, List.of(), 0);
+        assertThat(ExecChain.needsSetpriv(cleared)).isTrue();
+        assertThat(ExecChain.setprivArgs(cleared, SETPRIV)).containsExactly("/usr/bin/setpriv", "--clear-groups", "--");
+        Credentials unset = new Credentials(true, null, null, null, 0);
+        assertThat(ExecChain.setprivArgs(unset, SETPRIV)).containsExactly("/usr/bin/setpriv", "--no-new-privs", "--");
+        assertThat(ExecChain.setprivArgs(new Credentials(false, 1, 2, List.of(), 0), SETPRIV))
+                .containsExactly("/usr/bin/setpriv", "--reuid=1", "--regid=2", "--clear-groups", "--");
+    }
+
+    @Test
+    void bwrapArgumentsFollowThePlan() {
+        Sandbox s = sandbox(Set.of(Namespace.USER, Namespace.PID, Namespace.NET), View.HOST_READ_ONLY,
+                List.of(new JailPlan.Bind(Path.of("/opt/a"), Path.of("/a"))), List.of(Path.of("/tmp")), true);
+        assertThat(ExecChain.bwrapArgs(s, BWRAP)).containsExactly("/usr/bin/bwrap", "--unshare-user", "--unshare-pid",
                 "--unshare-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--ro-bind", "/opt/a", "/a",
                 "--tmpfs", "/tmp", "--die-with-parent", "--");
-        assertThat(ExecChain.bwrapArgs(JailSpec.none().namespaces(Namespace.IPC), BWRAP)).containsExactly(
-                "/usr/bin/bwrap", "--unshare-ipc", "--bind", "/", "/", "--dev", "/dev", "--");
-        assertThat(ExecChain.bwrapArgs(JailSpec.none().filesystem(FilesystemView.EMPTY), BWRAP)).containsExactly(
+        assertThat(ExecChain.bwrapArgs(sandbox(Set.of(Namespace.IPC), View.HOST, List.of(), List.of(), false), BWRAP))
+                .containsExactly("/usr/bin/bwrap", "--unshare-ipc", "--bind", "/", "/", "--dev", "/dev", "--");
+        assertThat(ExecChain.bwrapArgs(sandbox(Set.of(), View.EMPTY, List.of(), List.of(), false), BWRAP)).containsExactly(
                 "/usr/bin/bwrap", "--dev", "/dev", "--");
     }
 
     @Test
     void theWholeArgv() {
-        JailSpec spec = JailSpec.none().noNewPrivileges().namespaces(Namespace.UTS);
-        List<String> argv = ExecChain.stubArgv("SCRIPT", spec, new JailHost.Tools(SETPRIV, BWRAP), "/bin/echo", List.of("a b"));
+        JailPlan plan = new JailPlan(List.of(), new Credentials(true, null, null, null, 0), null,
+                sandbox(Set.of(Namespace.UTS), View.HOST, List.of(), List.of(), false), null, null, null);
+        List<String> argv = ExecChain.stubArgv("SCRIPT", plan, new JailHost.Tools(SETPRIV, BWRAP), "/bin/echo", List.of("a b"));
         assertThat(argv).containsExactly("sh", "-c", "SCRIPT", "procwarden-jail", "/usr/bin/setpriv", "--no-new-privs", "--",
                 "/usr/bin/bwrap", "--unshare-uts", "--bind", "/", "/", "--dev", "/dev", "--", "/bin/echo", "a b");
         assertThat(ExecChain.describe(new JailHost.Tools(null, BWRAP), "/bin/echo")).isEqualTo("sh stub -> /usr/bin/bwrap -> /bin/echo");
@@ -80,14 +99,5 @@ class JailExecChainTest {
                 .containsExactly("A=1", "SECRET=y");
         assertThat(ExecChain.hasPwd(List.of("PWD=/x"), ours)).isTrue();
         assertThat(ExecChain.hasPwd(null, ours)).isFalse();
-    }
-
-    @Test
-    void resourcesMapToTheirLinuxNumbers() {
-        assertThat(ExecChain.resource(Resource.NOFILE)).isEqualTo(7);
-        assertThat(ExecChain.resource(Resource.AS)).isEqualTo(9);
-        assertThat(ExecChain.resource(Resource.CPU)).isZero();
-        assertThat(ExecChain.rlim(JailSpec.Limit.UNLIMITED)).isEqualTo(-1);
-        assertThat(ExecChain.rlim(5)).isEqualTo(5);
     }
 }

@@ -1,11 +1,11 @@
 package io.procwarden.internal.jail;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.procwarden.JailSpec;
 import io.procwarden.JailSpec.Resource;
 import io.procwarden.SyscallException;
+import io.procwarden.internal.jail.cgroup.Cgroups;
 import io.procwarden.testing.Children;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,8 +23,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Every way a jailed spawn can fail after the stub started: each throws, and leaves no
- * descriptor, child (running or zombie), cgroup directory or pid file behind. Needs root (cgroup).
+ * Every way a jailed spawn can fail after the stub started: each throws (through the public
+ * path, a SpawnException carrying the jail's exception), and leaves no descriptor, child
+ * (running or zombie), cgroup directory or pid file behind. Needs root (cgroup).
  */
 @EnabledOnOs(OS.LINUX)
 class JailFailureTest {
@@ -48,7 +49,7 @@ class JailFailureTest {
 
     @AfterEach
     void noFaults() {
-        JailLauncher.faults = step -> { };
+        JailLauncher.hook = JailLauncher.NO_HOOK;
     }
 
     private record Before(long fds, List<Path> cgroupParents) {}
@@ -61,7 +62,7 @@ class JailFailureTest {
             // v2 cgroups may go under an ancestor of ours (the nearest one that delegates controllers)
             for (Path p = l.v2().dirOf(l.ownV2()); p != null && p.startsWith(l.v2().mountPoint()); p = p.getParent()) parents.add(p);
         }
-        for (String c : List.of("memory", "pids", "cpu")) {
+        for (String c : List.of("memory", "pids", "cpu", "freezer")) {
             if (l.v1().containsKey(c)) parents.add(l.v1().get(c).dirOf(l.ownV1().get(c)));
         }
         return new Before(Children.openFds(), parents);
@@ -85,10 +86,10 @@ class JailFailureTest {
         Path pidFile = dir.resolve("child.pid");
         JailSpec spec = JailSpec.none().limit(Resource.NOFILE, 64).ownCgroup().pidsMax(8).pidFile(pidFile);
         Before b = before();
-        JailLauncher.faults = s -> {
+        JailLauncher.hook = (s, child) -> {
             if (s == step) throw new IOException("injected at " + s);
         };
-        assertThatThrownBy(() -> jail.run(spec, "/bin/sleep", "1000"))
+        assertThat(JailFixture.jailFailure(() -> jail.run(spec, "/bin/sleep", "1000")))
                 .isInstanceOf(IOException.class).hasMessage("injected at " + step);
         nothingLeft(b, pidFile);
     }
@@ -100,7 +101,7 @@ class JailFailureTest {
             // NOFILE above /proc/sys/fs/nr_open is refused even with CAP_SYS_RESOURCE: prlimit fails after the spawn.
             long nrOpen = Long.parseLong(new String(io.procwarden.internal.sys.ProcFs.readFile(
                     Path.of("/proc/sys/fs/nr_open")), java.nio.charset.StandardCharsets.US_ASCII).trim());
-            assertThatThrownBy(() -> jail.run(JailSpec.none().limit(Resource.NOFILE, nrOpen + 1).ownCgroup(), "/bin/true"))
+            assertThat(JailFixture.jailFailure(() -> jail.run(JailSpec.none().limit(Resource.NOFILE, nrOpen + 1).ownCgroup(), "/bin/true")))
                     .isInstanceOfSatisfying(SyscallException.class, e -> {
                         assertThat(e.errnoName()).isEqualTo("EPERM");
                         assertThat(e.getMessage()).contains("prlimit(").contains("RLIMIT_NOFILE").contains("soft=" + (nrOpen + 1));
@@ -108,7 +109,7 @@ class JailFailureTest {
         } else {
             // Root without CAP_SYS_RESOURCE (as in some containers): refused before anything starts.
             long hard = io.procwarden.internal.ffi.Prlimit.get(0, io.procwarden.internal.ffi.Prlimit.RLIMIT_NOFILE).hard();
-            assertThatThrownBy(() -> jail.run(JailSpec.none().limit(Resource.NOFILE, hard + 1).ownCgroup(), "/bin/true"))
+            assertThat(JailFixture.jailFailure(() -> jail.run(JailSpec.none().limit(Resource.NOFILE, hard + 1).ownCgroup(), "/bin/true")))
                     .isInstanceOfSatisfying(io.procwarden.JailUnavailableException.class,
                             e -> assertThat(e.capability()).isEqualTo("CAP_SYS_RESOURCE to raise a hard limit"));
         }
@@ -119,12 +120,12 @@ class JailFailureTest {
     void aCgroupThatVanishedFailsAtAttachNamingTheFile() throws Exception {
         Before b = before();
         // Someone removes our (still empty) cgroup between its creation and the attach.
-        JailLauncher.faults = s -> {
+        JailLauncher.hook = (s, child) -> {
             if (s == JailLauncher.Step.SPAWNED) {
                 for (Path d : lastCgroupDirs(b)) Files.delete(d);
             }
         };
-        assertThatThrownBy(() -> jail.run(JailSpec.none().ownCgroup(), "/bin/true"))
+        assertThat(JailFixture.jailFailure(() -> jail.run(JailSpec.none().ownCgroup(), "/bin/true")))
                 .isInstanceOf(IOException.class).hasMessageContaining("cgroup.procs").hasMessageContaining("cannot write");
         nothingLeft(b, null);
     }
@@ -138,7 +139,7 @@ class JailFailureTest {
     void anUnwritablePidFileCleansUpAndNamesIt() throws Exception {
         Path pidFile = Path.of("/nonexistent-procwarden-dir/child.pid");
         Before b = before();
-        assertThatThrownBy(() -> jail.run(JailSpec.none().ownCgroup().pidFile(pidFile), "/bin/true"))
+        assertThat(JailFixture.jailFailure(() -> jail.run(JailSpec.none().ownCgroup().pidFile(pidFile), "/bin/true")))
                 .isInstanceOf(IOException.class).hasMessageContaining("cannot write pid file " + pidFile);
         nothingLeft(b, null);
     }
@@ -146,14 +147,14 @@ class JailFailureTest {
     @Test
     void aMissingOrNonExecutableTargetFailsBeforeAnythingStarts(@TempDir Path dir) throws Exception {
         Before b = before();
-        assertThatThrownBy(() -> jail.run(JailSpec.none().ownCgroup(), "/nonexistent/procwarden-target"))
+        assertThat(JailFixture.jailFailure(() -> jail.run(JailSpec.none().ownCgroup(), "/nonexistent/procwarden-target")))
                 .isInstanceOfSatisfying(SyscallException.class, e -> {
                     assertThat(e.errnoName()).isEqualTo("ENOENT");
                     assertThat(e.getMessage()).contains("/nonexistent/procwarden-target");
                 });
         Path notExecutable = Files.createFile(dir.resolve("script"), PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rw-r--r--")));
-        assertThatThrownBy(() -> jail.run(JailSpec.none(), notExecutable.toString()))
+        assertThat(JailFixture.jailFailure(() -> jail.run(JailSpec.none(), notExecutable.toString())))
                 .isInstanceOfSatisfying(SyscallException.class, e -> assertThat(e.errnoName()).isEqualTo("EACCES"));
         nothingLeft(b, null);
     }

@@ -1,53 +1,85 @@
 package io.procwarden.internal.jail;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.procwarden.ChildProcess;
+import io.procwarden.ExitStatus;
 import io.procwarden.JailSpec;
-import io.procwarden.SyscallException;
+import io.procwarden.ProcessMonitor;
+import io.procwarden.ProcessSpec;
+import io.procwarden.Redirect;
+import io.procwarden.SpawnException;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Unistd;
-import io.procwarden.internal.monitor.BackendProbe;
-import io.procwarden.internal.monitor.MonitorLoop;
-import io.procwarden.internal.spawn.PosixSpawner;
-import io.procwarden.internal.spawn.SpawnFailure;
-import java.io.ByteArrayOutputStream;
+import io.procwarden.internal.sys.ProcFs;
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert;
 
 /**
- * Jailed children for tests: run to the end with output captured in a file, or started with
- * pipes to talk to. Prerequisites (root, bwrap) are asserted, never assumed: a missing one fails
- * the test with its name. Nothing sleeps: waits are on futures and blocking reads, with timeouts.
+ * Jailed children for tests, started through the public path
+ * ({@code ProcessSpec.of(...).jail(spec).spawn(monitor)}): run to the end with output captured
+ * in a file, or started with pipes to talk to. The {@link JailedChild} behind the public handle
+ * (its cgroup, chain, pid file) is caught through the one test hook, {@link JailLauncher#hook}.
+ * Prerequisites (root, bwrap) are asserted, never assumed: a missing one fails the test with its
+ * name. Nothing sleeps: waits are on futures and blocking reads, with timeouts.
  */
 final class JailFixture implements AutoCloseable {
     static final long TIMEOUT_SECONDS = 60;
 
-    final MonitorLoop loop;
+    final ProcessMonitor monitor;
 
-    JailFixture() throws SyscallException {
-        loop = MonitorLoop.start(BackendProbe.selected());
+    JailFixture() {
+        monitor = ProcessMonitor.create();
     }
 
     @Override
     public void close() {
-        loop.close();
+        monitor.close();
     }
 
-    /** A finished jailed run: its outcome and everything it wrote to stdout and stderr. */
-    record Run(JailedChild child, JailedChild.Outcome outcome, String output) {}
+    /** A public handle and the jailed child behind it. */
+    record Spawned(ChildProcess process, JailedChild child) {}
+
+    /**
+     * Spawns {@code spec} on this fixture's monitor, catching the {@link JailedChild} at
+     * {@link JailLauncher.Step#SPAWNED}; a hook a test installed still runs (after the catch).
+     */
+    Spawned spawn(ProcessSpec spec) throws SpawnException {
+        AtomicReference<JailedChild> seen = new AtomicReference<>();
+        JailLauncher.Hook previous = JailLauncher.hook;
+        JailLauncher.hook = (step, child) -> {
+            if (step == JailLauncher.Step.SPAWNED) seen.set(child);
+            previous.at(step, child);
+        };
+        try {
+            ChildProcess p = spec.spawn(monitor);
+            assertThat(seen.get()).as("the public path went through JailLauncher").isNotNull();
+            assertThat(p.pid()).isEqualTo(seen.get().pid());
+            return new Spawned(p, seen.get());
+        } finally {
+            JailLauncher.hook = previous;
+        }
+    }
+
+    /** A finished jailed run: its outcome (as the jail saw it) and everything it wrote to stdout and stderr. */
+    record Run(ChildProcess process, JailedChild child, JailedChild.Outcome outcome, String output) {}
 
     /** Runs {@code argv} jailed, stdin /dev/null, stdout and stderr to one file, and waits for the end and cleanup. */
     Run run(JailSpec spec, String... argv) throws Exception {
@@ -57,106 +89,88 @@ final class JailFixture implements AutoCloseable {
     /** The same with more descriptors for the child (number in the child -> ours). */
     Run run(JailSpec spec, Map<Integer, Fd> extra, String... argv) throws Exception {
         Path out = Files.createTempFile("procwarden-jail-", ".out");
-        try (Fd file = Unistd.open(out.toString(), Unistd.O_WRONLY | Unistd.O_TRUNC, 0);
-                Fd devNull = Unistd.open("/dev/null", Unistd.O_RDONLY, 0)) {
-            Map<Integer, Fd> fds = new HashMap<>(extra);
-            fds.putAll(Map.of(0, devNull, 1, file, 2, file));
-            JailedChild c = JailLauncher.spawn(spec, request(argv, fds), loop, null);
-            JailedChild.Outcome o = c.onExit().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            return new Run(c, o, Files.readString(out, StandardCharsets.UTF_8));
+        try {
+            ProcessSpec p = ProcessSpec.of(List.of(argv)).stdin(Redirect.DISCARD).stdout(Redirect.to(out))
+                    .stderr(Redirect.TO_STDOUT).jail(spec);
+            for (Map.Entry<Integer, Fd> e : extra.entrySet()) p = p.preserveFd(e.getValue().number(), e.getKey());
+            Spawned s = spawn(p);
+            try (ChildProcess process = s.process()) {
+                ExitStatus status = process.onExit().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                // The public exit follows the jail's cleanup, so the jail's outcome is there already.
+                assertThat(s.child().onExit()).as("cleanup finished before the public exit").isDone();
+                JailedChild.Outcome o = s.child().onExit().get();
+                assertThat(status).as("the public handle reports the jail's status").isEqualTo(o.status());
+                assertThat(process.resourceUsage()).contains(o.usage());
+                return new Run(process, s.child(), o, Files.readString(out, StandardCharsets.UTF_8));
+            }
         } finally {
             Files.deleteIfExists(out);
         }
     }
 
-    static PosixSpawner.Request request(String[] argv, Map<Integer, Fd> fds) {
-        return new PosixSpawner.Request(argv[0], List.of(argv), null, null, fds, false, false);
+    /**
+     * The jail's own exception behind the {@link SpawnException} that the public path throws
+     * for it (whose message carries the jail's).
+     */
+    static Throwable jailFailure(ThrowableAssert.ThrowingCallable spawn) {
+        Throwable t = catchThrowable(spawn);
+        assertThat(t).as("a failed jailed spawn").isInstanceOf(SpawnException.class).hasCauseInstanceOf(IOException.class);
+        assertThat(t.getMessage()).contains(t.getCause().getMessage());
+        return t.getCause();
     }
 
     /** A running jailed child with a pipe to its stdin and one from its stdout and stderr. */
     final class Talk implements AutoCloseable {
+        final ChildProcess process;
         final JailedChild child;
-        private final Fd toChild;
-        private final Fd fromChild;
+        private final BufferedReader fromChild;
 
-        Talk(JailSpec spec, String... argv) throws IOException, SpawnFailure {
-            Fd[] in = Unistd.pipe();
-            Fd[] out = Unistd.pipe();
-            try {
-                Map<Integer, Fd> fds = new HashMap<>(Map.of(0, in[0], 1, out[1], 2, out[1]));
-                child = JailLauncher.spawn(spec, request(argv, fds), loop, null);
-            } catch (IOException | SpawnFailure | RuntimeException e) {
-                in[1].close();
-                out[0].close();
-                throw e;
-            } finally {
-                in[0].close();
-                out[1].close();
-            }
-            toChild = in[1];
-            fromChild = out[0];
-        }
-
-        /** Reads one line (blocking; the caller's future times it out). */
-        String readLine() throws SyscallException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment b = arena.allocate(1);
-                while (Unistd.read(fromChild, b, 1) == 1) {
-                    byte c = b.get(ValueLayout.JAVA_BYTE, 0);
-                    if (c == '\n') break;
-                    line.write(c);
-                }
-            }
-            return line.toString(StandardCharsets.UTF_8);
+        Talk(JailSpec spec, String... argv) throws IOException {
+            Spawned s = spawn(ProcessSpec.of(List.of(argv)).stdin(Redirect.PIPE).stdout(Redirect.PIPE)
+                    .stderr(Redirect.TO_STDOUT).jail(spec));
+            process = s.process();
+            child = s.child();
+            fromChild = new BufferedReader(new InputStreamReader(process.stdout(), StandardCharsets.UTF_8));
         }
 
         /** Reads a line with a timeout (the blocking read runs on another thread). */
         String awaitLine() throws Exception {
             return CompletableFuture.supplyAsync(() -> {
                 try {
-                    return readLine();
-                } catch (SyscallException e) {
+                    String line = fromChild.readLine();
+                    return line == null ? "" : line;
+                } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
             }).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         }
 
-        void writeLine(String s) throws SyscallException {
-            byte[] bytes = (s + "\n").getBytes(StandardCharsets.UTF_8);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment b = arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes);
-                Unistd.write(toChild, b, bytes.length);
-            }
-        }
-
         JailedChild.Outcome awaitExit() throws Exception {
-            return child.onExit().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            ExitStatus status = process.onExit().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            JailedChild.Outcome o = child.onExit().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            assertThat(status).isEqualTo(o.status());
+            return o;
         }
 
-        /** Kills what is left and waits for the cleanup. */
+        /** Kills what is left (the whole cgroup, through the containment) and waits for the cleanup. */
         @Override
         public void close() throws Exception {
             try {
                 if (!child.onExit().isDone()) child.destroy();
                 awaitExit();
             } finally {
-                toChild.close();
-                fromChild.close();
+                process.close();
             }
         }
     }
 
-    /** /proc/self/status of a child started by the plain hardened spawn, for comparison. */
+    /** /proc/self/status of a child started by the plain hardened spawn (no jail), for comparison. */
     static String plainChildStatus() throws Exception {
-        Path out = Files.createTempFile("procwarden-plain-", ".out");
-        try (Fd file = Unistd.open(out.toString(), Unistd.O_WRONLY | Unistd.O_TRUNC, 0)) {
-            PosixSpawner.Started s = PosixSpawner.spawn(request(new String[] {"/bin/cat", "/proc/self/status"}, Map.of(1, file)));
-            if (s.pidfd() != null) s.pidfd().close();
-            io.procwarden.internal.ffi.Wait.wait4(s.pid(), 0);
-            return Files.readString(out);
-        } finally {
-            Files.deleteIfExists(out);
+        try (ChildProcess p = ProcessSpec.of("/bin/cat", "/proc/self/status").stdin(Redirect.DISCARD)
+                .stdout(Redirect.PIPE).spawn()) {
+            String out = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.onExit().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Exited(0));
+            return out;
         }
     }
 
@@ -170,13 +184,19 @@ final class JailFixture implements AutoCloseable {
 
     static Path requireBwrap() {
         try {
-            Path p = JailHost.resolve(JailSpec.none().namespaces(JailSpec.Namespace.PID)).bwrap();
+            Path p = JailHost.resolve(sandboxPlan(JailPlan.Namespace.PID)).bwrap();
             System.out.println("[jail] bubblewrap: " + p + " (" + ToolProbe.run(p, "--version").output().trim() + ")");
             return p;
         } catch (io.procwarden.JailUnavailableException e) {
             throw new AssertionError("this test needs bubblewrap: " + e.getMessage()
                     + " (scripts/ci-prereqs.sh installs it; .ci/run must call it)", e);
         }
+    }
+
+    /** A plan with only these namespaces (bwrap from the system property or the usual places). */
+    static JailPlan sandboxPlan(JailPlan.Namespace... namespaces) {
+        JailPlan.Sandbox sandbox = new JailPlan.Sandbox(Set.of(namespaces), JailPlan.View.HOST, List.of(), List.of(), false, null);
+        return new JailPlan(List.of(), JailPlan.Credentials.NONE, null, sandbox, null, null, null);
     }
 
     // ---- reading what the child printed ----
@@ -200,7 +220,7 @@ final class JailFixture implements AutoCloseable {
 
     /** Directories named procwarden-* under the given cgroup parents (to prove none is left). */
     static List<Path> procwardenDirs(List<Path> parents) throws IOException {
-        List<Path> found = new java.util.ArrayList<>();
+        List<Path> found = new ArrayList<>();
         for (Path p : parents) {
             if (!Files.isDirectory(p)) continue;
             try (Stream<Path> s = Files.list(p)) {
@@ -212,12 +232,12 @@ final class JailFixture implements AutoCloseable {
 
     /** Our live child processes, from /proc/self/task/* /children. */
     static List<Integer> ourChildren() throws IOException {
-        List<Integer> pids = new java.util.ArrayList<>();
+        List<Integer> pids = new ArrayList<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path t : tasks.toList()) {
                 String text;
                 try {
-                    text = new String(io.procwarden.internal.sys.ProcFs.readFile(t.resolve("children")), StandardCharsets.US_ASCII);
+                    text = new String(ProcFs.readFile(t.resolve("children")), StandardCharsets.US_ASCII);
                 } catch (IOException e) {
                     continue; // the thread ended
                 }

@@ -2,10 +2,13 @@ package io.procwarden.internal.jail;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.procwarden.ChildProcess;
 import io.procwarden.ExitStatus;
 import io.procwarden.JailSpec;
 import io.procwarden.ProcessIdentity;
 import io.procwarden.ProcessMonitor;
+import io.procwarden.ProcessSpec;
+import io.procwarden.Redirect;
 import io.procwarden.Signal;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -81,40 +84,23 @@ class JailParentDeathTest {
 
     @Test
     void withoutTheSpawnerThreadTheChildWouldDieWithItsSpawningThread() throws Exception {
-        // The bug class the spawner thread avoids: setpriv --pdeathsig, spawned from a thread that then ends.
-        try (JailFixture jail = new JailFixture()) {
-            CompletableFuture<ExitStatus> end = new CompletableFuture<>();
-            Thread t = new Thread(() -> {
-                try {
-                    io.procwarden.internal.ffi.Fd[] p = io.procwarden.internal.ffi.Unistd.pipe();
-                    io.procwarden.internal.spawn.PosixSpawner.Started s;
-                    try (io.procwarden.internal.ffi.Fd w = p[1]) {
-                        s = io.procwarden.internal.spawn.PosixSpawner.spawn(JailFixture.request(new String[] {
-                            "/usr/bin/setpriv", "--pdeathsig=KILL", "--", "/bin/sh", "-c", "echo ready; exec sleep 1000"},
-                                Map.of(1, w)));
-                    }
-                    jail.loop.registerChild(s.pid(), s.pidfd(), new io.procwarden.internal.monitor.ExitListener() {
-                        @Override
-                        public void onExit(ExitStatus status, io.procwarden.ResourceUsage usage) {
-                            end.complete(status);
-                        }
-
-                        @Override
-                        public void onFailure(Throwable error) {
-                            end.completeExceptionally(error);
-                        }
-                    });
-                    try (io.procwarden.internal.ffi.Fd r = p[0];
-                            java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
-                        io.procwarden.internal.ffi.Unistd.read(r, a.allocate(6), 6); // "ready\n": pdeathsig is set
-                    }
-                } catch (Exception e) {
-                    end.completeExceptionally(e);
-                }
-            }, "short-lived-spawner");
-            t.start();
-            t.join();
-            assertThat(end.get(JailFixture.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+        // The bug class the spawner thread avoids: setpriv --pdeathsig, spawned (plainly, from the
+        // calling thread) from a thread that then ends.
+        CompletableFuture<ChildProcess> started = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                ChildProcess p = ProcessSpec.of("/usr/bin/setpriv", "--pdeathsig=KILL", "--", "/bin/sh", "-c",
+                        "echo ready; exec sleep 1000").stdin(Redirect.DISCARD).stdout(Redirect.PIPE).spawn();
+                started.complete(p);
+                p.stdout().readNBytes(6); // "ready\n": pdeathsig is set
+            } catch (Exception e) {
+                started.completeExceptionally(e);
+            }
+        }, "short-lived-spawner");
+        t.start();
+        t.join();
+        try (ChildProcess p = started.get(JailFixture.TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            assertThat(p.onExit().get(JailFixture.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
         }
     }
 

@@ -1,24 +1,19 @@
 package io.procwarden.internal.jail;
 
+import io.procwarden.ChildProcess;
 import io.procwarden.ExitStatus;
 import io.procwarden.JailSpec;
-import io.procwarden.ResourceUsage;
-import io.procwarden.internal.ffi.Fd;
-import io.procwarden.internal.ffi.Unistd;
-import io.procwarden.internal.monitor.BackendProbe;
-import io.procwarden.internal.monitor.ExitListener;
-import io.procwarden.internal.monitor.MonitorLoop;
-import io.procwarden.internal.spawn.PosixSpawner;
+import io.procwarden.ProcessMonitor;
+import io.procwarden.ProcessSpec;
+import io.procwarden.Redirect;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The cost of a jail: sequential spawn + wait of {@code /bin/true}, plain hardened spawn vs each
- * jail layer, median and 90th percentile. A measurement, not a test: nothing is asserted.
+ * The cost of a jail: sequential spawn + wait of {@code /bin/true} through the public API, plain
+ * hardened spawn vs each jail layer, median and 90th percentile. A measurement, not a test: nothing is asserted.
  * {@snippet lang=sh :
  * java --enable-native-access=ALL-UNNAMED -cp core/target/classes:core/target/test-classes \
  *     io.procwarden.internal.jail.JailSpawnCost 1000
@@ -55,28 +50,28 @@ public final class JailSpawnCost {
     /** Runs every configuration {@code n} times (after a warm-up of n/10) and formats a table. */
     static String measure(int n) throws Exception {
         StringBuilder out = new StringBuilder();
-        try (MonitorLoop loop = MonitorLoop.start(BackendProbe.selected());
-                Fd devNull = Unistd.open("/dev/null", Unistd.O_RDWR, 0)) {
-            PosixSpawner.Request req = new PosixSpawner.Request("/bin/true", List.of("true"), null, null,
-                    Map.of(0, devNull, 1, devNull, 2, devNull), false, false);
+        try (ProcessMonitor monitor = ProcessMonitor.create()) {
+            ProcessSpec plain = ProcessSpec.of("/bin/true").stdin(Redirect.DISCARD).stdout(Redirect.DISCARD)
+                    .stderr(Redirect.DISCARD);
             double plainMedian = 0;
             for (Map.Entry<String, JailSpec> c : configurations().entrySet()) {
-                JailSpec spec = c.getValue();
-                if (spec != null) {
+                JailSpec jail = c.getValue();
+                if (jail != null) {
                     try {
-                        JailHost.check(spec);
+                        jail.checkSupported();
                     } catch (io.procwarden.JailUnavailableException e) {
                         out.append(String.format("  %-45s not measured: %s%n", c.getKey(), e.getMessage()));
                         continue;
                     }
                 }
-                for (int i = 0; i < Math.max(10, n / 10); i++) once(loop, spec, req);
+                ProcessSpec spec = jail == null ? plain : plain.jail(jail);
+                for (int i = 0; i < Math.max(10, n / 10); i++) once(monitor, spec);
                 long[] nanos = new long[n];
-                for (int i = 0; i < n; i++) nanos[i] = once(loop, spec, req);
+                for (int i = 0; i < n; i++) nanos[i] = once(monitor, spec);
                 Arrays.sort(nanos);
                 double median = nanos[n / 2] / 1e6;
                 double p90 = nanos[(int) (n * 0.9)] / 1e6;
-                if (spec == null) plainMedian = median;
+                if (jail == null) plainMedian = median;
                 out.append(String.format("  %-45s median %6.2f ms  p90 %6.2f ms  (%5.1fx plain, %6.0f/s)%n",
                         c.getKey(), median, p90, median / plainMedian, 1000 / median));
             }
@@ -84,25 +79,10 @@ public final class JailSpawnCost {
         return out.toString();
     }
 
-    private static long once(MonitorLoop loop, JailSpec spec, PosixSpawner.Request req) throws Exception {
+    private static long once(ProcessMonitor monitor, ProcessSpec spec) throws Exception {
         long t0 = System.nanoTime();
-        if (spec == null) {
-            CompletableFuture<ExitStatus> done = new CompletableFuture<>();
-            PosixSpawner.Started s = PosixSpawner.spawn(req);
-            loop.registerChild(s.pid(), s.pidfd(), new ExitListener() {
-                @Override
-                public void onExit(ExitStatus status, ResourceUsage usage) {
-                    done.complete(status);
-                }
-
-                @Override
-                public void onFailure(Throwable error) {
-                    done.completeExceptionally(error);
-                }
-            });
-            check(done.get(60, TimeUnit.SECONDS));
-        } else {
-            check(JailLauncher.spawn(spec, req, loop, null).onExit().get(60, TimeUnit.SECONDS).status());
+        try (ChildProcess p = spec.spawn(monitor)) {
+            check(p.onExit().get(60, TimeUnit.SECONDS));
         }
         return System.nanoTime() - t0;
     }

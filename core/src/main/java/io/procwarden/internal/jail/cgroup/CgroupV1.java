@@ -1,4 +1,4 @@
-package io.procwarden.internal.jail;
+package io.procwarden.internal.jail.cgroup;
 
 import io.procwarden.JailUnavailableException;
 import java.io.IOException;
@@ -16,9 +16,12 @@ import java.util.Set;
  * such as {@code cpu,cpuacct} share one), each under our own cgroup of that hierarchy.
  * {@code memory.limit_in_bytes} (and {@code memory.memsw.limit_in_bytes}, when swap accounting
  * exists, so the limit is not escaped by swapping), {@code cpu.cfs_period_us} and
- * {@code cpu.cfs_quota_us}, {@code pids.max}. v1 has no {@code cgroup.kill}: teardown kills the
- * listed members until none is left. Without any limit, the {@code pids} hierarchy (or another
- * mounted one) just tracks the members.
+ * {@code cpu.cfs_quota_us}, {@code pids.max}. v1 has no {@code cgroup.kill}: signals go to the
+ * listed members one by one, with the cgroup frozen meanwhile when the {@code freezer}
+ * hierarchy is mounted and writable (then every cgroup gets a directory there too, so that a
+ * fork cannot slip between the listing and the signals), and teardown kills the listed members
+ * until none is left. Without any limit, the {@code pids} hierarchy (or another mounted one)
+ * just tracks the members.
  */
 final class CgroupV1 implements Cgroup {
     /** Hierarchies to track members in when no controller is needed, in order of preference. */
@@ -27,12 +30,14 @@ final class CgroupV1 implements Cgroup {
     private final List<Path> dirs; // the tracking directory last
     private final List<String> paths;
     private final Path memoryDir;
+    private final Path freezerDir; // null without the freezer
     private boolean destroyed; // guarded by this
 
-    private CgroupV1(List<Path> dirs, List<String> paths, Path memoryDir) {
+    private CgroupV1(List<Path> dirs, List<String> paths, Path memoryDir, Path freezerDir) {
         this.dirs = List.copyOf(dirs);
         this.paths = List.copyOf(paths);
         this.memoryDir = memoryDir;
+        this.freezerDir = freezerDir;
     }
 
     /** The parent directory, per hierarchy, for a cgroup needing {@code needed}. */
@@ -68,6 +73,13 @@ final class CgroupV1 implements Cgroup {
 
     static CgroupV1 create(Cgroups.Layout layout, CgroupLimits limits, String name) throws IOException {
         Map<Cgroups.Mount, Path> parents = locate(layout, limits.controllers());
+        if (layout.v1().containsKey("freezer")) {
+            try {
+                locate(layout, Set.of("freezer")).forEach(parents::putIfAbsent);
+            } catch (JailUnavailableException e) {
+                // the freezer only makes signalling atomic; without it, member by member
+            }
+        }
         List<Path> created = new ArrayList<>();
         List<String> paths = new ArrayList<>();
         Map<String, Path> byController = new LinkedHashMap<>();
@@ -98,7 +110,7 @@ final class CgroupV1 implements Cgroup {
             int t = created.indexOf(tracker);
             created.add(created.remove(t));
             paths.add(paths.remove(t));
-            return new CgroupV1(created, paths, memory);
+            return new CgroupV1(created, paths, memory, byController.get("freezer"));
         } catch (IOException | RuntimeException e) {
             for (int i = created.size() - 1; i >= 0; i--) CgroupFiles.removeQuietly(created.get(i), e);
             throw e;
@@ -137,8 +149,21 @@ final class CgroupV1 implements Cgroup {
     }
 
     @Override
-    public void killAll() throws IOException {
-        CgroupFiles.killListed(tracked(), paths.getLast());
+    public synchronized boolean signalAll(int signal) throws IOException {
+        if (destroyed || !Files.isDirectory(tracked())) return false;
+        try {
+            if (freezerDir == null) return CgroupFiles.signalListed(tracked(), paths.getLast(), signal) > 0;
+            if (CgroupFiles.pids(tracked()).isEmpty()) return false; // nobody to freeze (the usual teardown)
+            CgroupFreezer.freeze(freezerDir);
+            try {
+                return CgroupFiles.signalListed(tracked(), paths.getLast(), signal) > 0;
+            } finally {
+                CgroupFreezer.thaw(freezerDir);
+            }
+        } catch (IOException e) {
+            if (!Files.isDirectory(tracked())) return false; // removed meanwhile (by someone else): nothing to signal
+            throw e;
+        }
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.procwarden.internal.jail;
+package io.procwarden.internal.jail.cgroup;
 
 import io.procwarden.JailUnavailableException;
 import io.procwarden.SyscallException;
@@ -28,8 +28,6 @@ final class CgroupFiles {
 
     /** How long teardown waits for a killed cgroup to empty before reporting what is left. */
     static final long EMPTY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(Long.getLong("procwarden.cgroup.teardownSeconds", 10));
-
-    private static final int SIGKILL = 9;
 
     /** Writes {@code value} in one write(2), without creating or truncating (cgroup files exist already). */
     static void write(Path file, String value) throws IOException {
@@ -72,37 +70,34 @@ final class CgroupFiles {
     }
 
     /**
-     * SIGKILLs every pid listed in {@code dir/cgroup.procs} that is still a member. A listed pid
-     * may exit and be reused by a stranger before we signal it, so each is pinned with a pidfd
-     * and checked in {@code /proc/PID/cgroup} first; without pidfds the check and kill(2) leave
-     * a tiny window.
+     * Sends {@code signal} to every pid listed in {@code dir/cgroup.procs} that is still a
+     * member. A listed pid may exit and be reused by a stranger before we signal it, so each is
+     * pinned with a pidfd and checked in {@code /proc/PID/cgroup} first; without pidfds the
+     * check and kill(2) leave a tiny window.
      *
-     * @return how many were listed
+     * @return how many were signalled
      */
-    static int killListed(Path dir, String hierarchyPath) throws IOException {
-        if (!Files.isDirectory(dir)) return 0; // removed already: nothing left to kill
-        List<Integer> pids = pids(dir);
-        for (int pid : pids) {
-            killIfMember(pid, hierarchyPath);
+    static int signalListed(Path dir, String hierarchyPath, int signal) throws IOException {
+        if (!Files.isDirectory(dir)) return 0; // removed already: nothing left to signal
+        int signalled = 0;
+        for (int pid : pids(dir)) {
+            if (signalIfMember(pid, hierarchyPath, signal)) signalled++;
         }
-        return pids.size();
+        return signalled;
     }
 
-    private static void killIfMember(int pid, String hierarchyPath) throws IOException {
+    private static boolean signalIfMember(int pid, String hierarchyPath, int signal) throws IOException {
         Fd pidfd = null;
         try {
             try {
                 pidfd = Pidfd.open(pid);
             } catch (SyscallException e) {
-                if (e.errno() == Errno.ESRCH) return; // gone already
+                if (e.errno() == Errno.ESRCH) return false; // gone already
                 if (!Errno.meansUnsupported(e.errno())) throw e;
             }
-            if (!isMember(pid, hierarchyPath)) return;
-            if (pidfd != null) {
-                Pidfd.sendSignal(pidfd, SIGKILL);
-            } else {
-                Signals.kill(pid, SIGKILL);
-            }
+            if (!isMember(pid, hierarchyPath)) return false;
+            // false: it exited since the check
+            return pidfd != null ? Pidfd.sendSignal(pidfd, signal) : Signals.kill(pid, signal);
         } finally {
             if (pidfd != null) pidfd.close();
         }

@@ -1,4 +1,4 @@
-package io.procwarden.internal.jail;
+package io.procwarden.internal.jail.cgroup;
 
 import io.procwarden.JailUnavailableException;
 import io.procwarden.internal.ffi.Unistd;
@@ -22,13 +22,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bind-mounted subtree) the jail's cgroups land under the JVM's own. Names are
  * {@code procwarden-<jvm pid>-<n>}.
  */
-final class Cgroups {
+public final class Cgroups {
     private Cgroups() {}
 
-    static final String PROPERTY = "procwarden.cgroup";
+    /** The system property that forces a mechanism. */
+    public static final String PROPERTY = "procwarden.cgroup";
 
     /** Which mechanism to use. */
-    enum Version { AUTO, V1, V2 }
+    public enum Version { AUTO, V1, V2 }
 
     /**
      * One cgroup mount.
@@ -37,9 +38,9 @@ final class Cgroups {
      * @param root the hierarchy path of the mount's root (field 4 of mountinfo; "/" unless a subtree is bind-mounted)
      * @param controllers the v1 controllers on it (empty for v2)
      */
-    record Mount(Path mountPoint, String root, Set<String> controllers) {
+    public record Mount(Path mountPoint, String root, Set<String> controllers) {
         /** The directory of hierarchy path {@code path}, or null when it lies outside this mount. */
-        Path dirOf(String path) {
+        public Path dirOf(String path) {
             if (root.equals("/")) return mountPoint.resolve(path.substring(1));
             if (path.equals(root)) return mountPoint;
             if (path.startsWith(root + "/")) return mountPoint.resolve(path.substring(root.length() + 1));
@@ -55,7 +56,7 @@ final class Cgroups {
      * @param v1 v1 mounts by controller name
      * @param ownV1 our path in each v1 hierarchy, by controller name
      */
-    record Layout(Mount v2, String ownV2, Map<String, Mount> v1, Map<String, String> ownV1) {}
+    public record Layout(Mount v2, String ownV2, Map<String, Mount> v1, Map<String, String> ownV1) {}
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
@@ -63,7 +64,8 @@ final class Cgroups {
     static final Set<String> V1_CONTROLLERS = Set.of("cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
             "net_cls", "net_prio", "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc");
 
-    static Version version() {
+    /** The mechanism the system property asks for ({@code auto} when unset). */
+    public static Version version() {
         String v = System.getProperty(PROPERTY, "auto").trim().toUpperCase(Locale.ROOT);
         try {
             return Version.valueOf(v);
@@ -74,7 +76,7 @@ final class Cgroups {
     }
 
     /** Creates a cgroup with these limits for one child. */
-    static Cgroup create(CgroupLimits limits) throws IOException {
+    public static Cgroup create(CgroupLimits limits) throws IOException {
         return create(limits, version());
     }
 
@@ -101,7 +103,7 @@ final class Cgroups {
     }
 
     /** Checks, without writing anything, that a cgroup with these limits could be made. */
-    static void check(CgroupLimits limits) throws IOException {
+    public static void check(CgroupLimits limits) throws IOException {
         Layout layout = layout();
         switch (version()) {
             case V2 -> CgroupV2.locate(layout, limits.controllers(), false);
@@ -129,7 +131,8 @@ final class Cgroups {
         return e;
     }
 
-    static Layout layout() throws IOException {
+    /** This process's view of the cgroup hierarchies. */
+    public static Layout layout() throws IOException {
         return parse(CgroupFiles.read(Path.of("/proc/self/mountinfo")), CgroupFiles.read(Path.of("/proc/self/cgroup")));
     }
 

@@ -1,6 +1,7 @@
-package io.procwarden.internal.jail;
+package io.procwarden.internal.jail.cgroup;
 
 import io.procwarden.JailUnavailableException;
+import io.procwarden.Signal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +13,9 @@ import java.util.TreeSet;
 /**
  * A cgroup in the unified hierarchy (cgroup v2): one directory; {@code memory.max} (plus
  * {@code memory.swap.max} 0, so the limit is not escaped by swapping), {@code cpu.max},
- * {@code pids.max}; teardown through {@code cgroup.kill} (Linux 5.14), which kills every member
- * atomically, forks in flight included; before 5.14, member by member until empty.
+ * {@code pids.max}; SIGKILL (and so teardown) through {@code cgroup.kill} (Linux 5.14), which kills
+ * every member atomically, forks in flight included; other signals, and SIGKILL before 5.14,
+ * member by member (teardown repeats until empty).
  *
  * <p>Where: under our own cgroup when no controller is needed or ours delegates them
  * ({@code cgroup.subtree_control}). A non-root cgroup that has processes (ours: the JVM is in it)
@@ -22,6 +24,8 @@ import java.util.TreeSet;
  * then a sibling of ours (e.g. under {@code system.slice} when the JVM runs in a service).
  */
 final class CgroupV2 implements Cgroup {
+    private static final int SIGKILL = Signal.KILL.number();
+
     private final Path dir;
     private final String hierarchyPath;
     private boolean destroyed; // guarded by this
@@ -137,13 +141,19 @@ final class CgroupV2 implements Cgroup {
     }
 
     @Override
-    public void killAll() throws IOException {
+    public synchronized boolean signalAll(int signal) throws IOException {
+        if (destroyed || !Files.isDirectory(dir)) return false;
         Path kill = dir.resolve("cgroup.kill");
-        if (!Files.isDirectory(dir)) return; // removed already: nothing left to kill
-        if (Files.exists(kill)) {
-            CgroupFiles.write(kill, "1");
-        } else {
-            CgroupFiles.killListed(dir, hierarchyPath);
+        try {
+            if (signal == SIGKILL && Files.exists(kill)) {
+                boolean populated = CgroupFiles.keyed(dir.resolve("cgroup.events"), "populated") != 0; // -1: unknown
+                CgroupFiles.write(kill, "1");
+                return populated;
+            }
+            return CgroupFiles.signalListed(dir, hierarchyPath, signal) > 0;
+        } catch (IOException e) {
+            if (!Files.isDirectory(dir)) return false; // removed meanwhile (by someone else): nothing to signal
+            throw e;
         }
     }
 

@@ -1,4 +1,4 @@
-package io.procwarden.internal.jail;
+package io.procwarden.internal.jail.cgroup;
 
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Epoll;

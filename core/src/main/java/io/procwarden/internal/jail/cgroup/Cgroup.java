@@ -1,5 +1,6 @@
-package io.procwarden.internal.jail;
+package io.procwarden.internal.jail.cgroup;
 
+import io.procwarden.Signal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,8 +30,21 @@ public interface Cgroup {
     /** The pids in the cgroup now (for tests and diagnostics). */
     List<Integer> pids() throws IOException;
 
-    /** SIGKILLs every process in the cgroup (v2 cgroup.kill: atomically, forks included). */
-    void killAll() throws IOException;
+    /**
+     * Sends {@code signal} to every process in the cgroup. SIGKILL goes through v2's
+     * {@code cgroup.kill} where there is one (atomically, forks in flight included); otherwise
+     * each listed member is pinned with a pidfd and checked to be a member before it is
+     * signalled, and on v1 with the freezer the cgroup is frozen meanwhile, so none can fork.
+     *
+     * @return false if the cgroup had no member or is gone (destroyed)
+     * @throws IOException naming the file that failed
+     */
+    boolean signalAll(int signal) throws IOException;
+
+    /** SIGKILLs every process in the cgroup, as {@link #signalAll} does. */
+    default void killAll() throws IOException {
+        signalAll(Signal.KILL.number());
+    }
 
     /** How many processes the OOM killer killed in the cgroup; -1 if this kernel does not say. */
     long oomKills();

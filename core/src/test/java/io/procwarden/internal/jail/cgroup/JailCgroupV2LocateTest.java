@@ -1,4 +1,4 @@
-package io.procwarden.internal.jail;
+package io.procwarden.internal.jail.cgroup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
