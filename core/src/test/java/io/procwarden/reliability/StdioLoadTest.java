@@ -9,7 +9,7 @@ import io.procwarden.ProcessMonitor;
 import io.procwarden.ProcessOutput;
 import io.procwarden.ProcessSpec;
 import io.procwarden.Redirect;
-import io.procwarden.internal.ffi.Prlimit;
+import io.procwarden.internal.ffi.Resource;
 import io.procwarden.testing.Children;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,10 +37,11 @@ class StdioLoadTest {
     /** Four descriptors per child at most (three pipe ends and a pidfd): raise the soft limit if it is lower. */
     @BeforeAll
     static void enoughDescriptors() throws Exception {
-        Prlimit.Limits l = Prlimit.get(0, Prlimit.RLIMIT_NOFILE);
+        Resource.Limit l = Resource.get(Resource.RLIMIT_NOFILE);
         long need = 4L * N + 1000;
-        if (l.soft() != Prlimit.RLIM_INFINITY && l.soft() < need) {
-            Prlimit.set(0, Prlimit.RLIMIT_NOFILE, l.hard() == Prlimit.RLIM_INFINITY ? need : Math.min(need, l.hard()), l.hard());
+        if (l.soft() != Resource.RLIM_INFINITY && l.soft() < need) {
+            long soft = l.hard() == Resource.RLIM_INFINITY ? need : Math.min(need, l.hard());
+            Resource.set(Resource.RLIMIT_NOFILE, new Resource.Limit(soft, l.hard()));
         }
     }
 
