@@ -128,7 +128,9 @@ final class JailFixture implements AutoCloseable {
         Talk(JailSpec spec, String... argv) throws IOException {
             Spawned s = spawn(ProcessSpec.of(List.of(argv)).stdin(Redirect.PIPE).stdout(Redirect.PIPE)
                     .stderr(Redirect.TO_STDOUT).jail(spec));
-            process = s.process();
+            // What the child leaves in its cgroup may write after the child's own exit (and, on a
+            // loaded machine, later than the default drain allows): read until the pipe's EOF.
+            process = s.process().drainTimeout(java.time.Duration.ofSeconds(TIMEOUT_SECONDS));
             child = s.child();
             fromChild = new BufferedReader(new InputStreamReader(process.stdout(), StandardCharsets.UTF_8));
         }
