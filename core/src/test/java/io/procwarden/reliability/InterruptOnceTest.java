@@ -87,10 +87,12 @@ class InterruptOnceTest {
     private static void interruptOnceThenWaitAgain(Wait second, String what, Blocked.Where inSecond) throws Exception {
         int rounds = 300;
         int cpu = CpuAffinity.firstAllowed();
-        try (CpuAffinity pinned = CpuAffinity.pin(cpu)) {
+        CpuAffinity pinned = CpuAffinity.pin(cpu);
+        try {
             BlockingQueue<Object> seen = new LinkedBlockingQueue<>();
             Thread waiter = Thread.ofPlatform().name("rewaiter").daemon(true).start(() -> {
-                try (CpuAffinity alsoPinned = CpuAffinity.pin(cpu)) {
+                CpuAffinity alsoPinned = CpuAffinity.pin(cpu);
+                try {
                     for (int i = 0; i < rounds; i++) {
                         try {
                             seen.add(new CompletableFuture<Void>().get()); // only an interrupt ends it
@@ -103,6 +105,8 @@ class InterruptOnceTest {
                             seen.add(e);
                         }
                     }
+                } finally {
+                    alsoPinned.close();
                 }
             });
             for (int i = 0; i < rounds; i++) {
@@ -117,9 +121,10 @@ class InterruptOnceTest {
             }
             assertThat(waiter.join(Duration.ofSeconds(LONG))).isTrue();
             assertThat(seen).isEmpty();
+        } finally {
+            pinned.close();
         }
     }
-
 
     /** The waiter's own wait, not one of ours: a CompletableFuture.get() outside ChildProcess.waitFor. */
     private static boolean inGate(Thread.State state, StackTraceElement[] stack) {
