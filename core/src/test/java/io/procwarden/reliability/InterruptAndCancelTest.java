@@ -14,6 +14,7 @@ import io.procwarden.Signal;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.monitor.ExitListener;
 import io.procwarden.internal.monitor.MonitorLoop;
+import io.procwarden.testing.Blocked;
 import io.procwarden.testing.Children;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,15 +90,17 @@ class InterruptAndCancelTest {
                 waiters.add(i < 6 ? Thread.ofPlatform().name(name).start(body) : Thread.ofVirtual().name(name).start(body));
             }
             // Interrupt the even-numbered waiters twice each, the second time in their second wait.
+            // Each interrupt must give exactly one InterruptedException: awaitInWaitFor fails on
+            // any outcome that arrives while no interrupt is due.
             for (int round = 0; round < 2; round++) {
                 for (int i = 0; i < waiters.size(); i += 2) {
-                    awaitBlocked(waiters.get(i));
+                    awaitInWaitFor(waiters.get(i), outcomes.get(i), "before interrupt " + (round + 1));
                     waiters.get(i).interrupt();
                     assertThat(outcomes.get(i).poll(LONG, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
                     assertThat(outcomes.get(i).poll(LONG, TimeUnit.SECONDS)).isEqualTo("flag cleared");
                 }
             }
-            for (Thread t : waiters) awaitBlocked(t); // all in their last wait again
+            for (int i = 0; i < waiters.size(); i++) awaitInWaitFor(waiters.get(i), outcomes.get(i), "last wait");
 
             // The child did not notice: still running, exactly as before.
             assertThat(p.isAlive()).isTrue();
@@ -382,28 +385,8 @@ class InterruptAndCancelTest {
         };
     }
 
-    /**
-     * Returns once {@code t} is blocked in its wait: parked (WAITING or TIMED_WAITING), or, for the
-     * one platform thread that waits on the pidfd itself, inside poll(2) (RUNNABLE in native code,
-     * with its interrupt handler installed). Not a sleep: the thread state is the event; the
-     * deadline only bounds a broken test.
-     */
-    private static void awaitBlocked(Thread t) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(LONG);
-        while (true) {
-            Thread.State s = t.getState();
-            if (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) return;
-            if (s == Thread.State.RUNNABLE && inPoll(t)) return;
-            if (s == Thread.State.TERMINATED) throw new AssertionError(t.getName() + " ended instead of waiting");
-            if (System.nanoTime() > deadline) throw new AssertionError(t.getName() + " never blocked: " + s);
-            Thread.yield();
-        }
-    }
-
-    private static boolean inPoll(Thread t) {
-        for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getClassName().equals("io.procwarden.internal.ffi.Poll")) return true;
-        }
-        return false;
+    /** Returns once {@code t} is blocked in {@code ChildProcess.waitFor()}; fails on any outcome meanwhile. */
+    private static void awaitInWaitFor(Thread t, BlockingQueue<Object> outcomes, String when) {
+        Blocked.await(t, outcomes, "ChildProcess.waitFor (" + when + ")", Blocked::inWaitFor);
     }
 }

@@ -43,6 +43,10 @@ final class BlockingPoll extends AbstractInterruptibleChannel {
             try {
                 end(completed && isOpen());
             } catch (ClosedByInterruptException e) {
+                // Thread.interrupt() sets the status, then closes the channel the thread is in at
+                // that moment, which can be this wait, begun after the thread had already seen
+                // (and reported) that status: a close without the status set is a wake-up.
+                if (!Thread.currentThread().isInterrupted()) return;
                 InterruptedIOException ie = new InterruptedIOException(what + ": interrupted");
                 ie.initCause(e);
                 throw ie;

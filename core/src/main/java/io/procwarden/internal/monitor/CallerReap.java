@@ -29,6 +29,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Interrupts: the wait is a blocking operation of an {@link AbstractInterruptibleChannel}, so
  * {@link Thread#interrupt()} closes this channel, which writes its eventfd, which ends poll(2).
+ * The close alone is not an interrupt: {@code interrupt()} sets the status first and closes
+ * whatever channel the thread is in a moment later, which can be this wait, begun after the
+ * thread had already seen and reported that status elsewhere. Only a status still set at the
+ * end of the wait becomes an InterruptedException; a close without one ends the wait as a
+ * wake-up would (the caller then waits for the monitor).
  * Whoever else ends the registration (the loop failed it, the monitor closed) writes the same
  * eventfd through {@link #wakeUp()} ({@link Registration#end}).
  */
@@ -131,8 +136,12 @@ final class CallerReap extends AbstractInterruptibleChannel {
                 try {
                     end(completed && isOpen());
                 } catch (ClosedByInterruptException e) {
-                    Thread.interrupted();
-                    throw new InterruptedException();
+                    // Thread.interrupt() sets the status, then closes the channel the thread is in
+                    // at that moment. In between, this thread may have reported that interrupt
+                    // already (a CompletableFuture.get() cleared the status) and begun this wait:
+                    // only a status still set is an interrupt to report. Nothing here clears it.
+                    if (Thread.interrupted()) throw new InterruptedException();
+                    return false; // a late close for an interrupt reported before: a wake-up
                 } catch (IOException closedOtherwise) {
                     return false; // closed by its owner: nothing else closes it
                 }
