@@ -2,7 +2,10 @@ package io.procwarden.internal.monitor;
 
 import io.procwarden.ExitStatus;
 import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Pidfd;
+import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Wait;
 import io.procwarden.internal.sys.ProcStat;
 import java.util.HashMap;
@@ -78,7 +81,8 @@ public final class MonitorLoop implements AutoCloseable {
 
     /**
      * Watches {@code pid}: the listener is called once when it ends (at once, on this thread,
-     * if the outcome is already known).
+     * if the outcome is already known). The process is observed, never reaped, unless it is a
+     * child registered here as ours ({@link #registerChild}, {@link #adoptChild}), which it joins.
      *
      * @param expectedStartTime the {@code /proc} start time the caller recorded, or -1; if the
      *     pid now belongs to a process with another start time it is reported as no such process
@@ -97,8 +101,9 @@ public final class MonitorLoop implements AutoCloseable {
             } else {
                 ExitSource.Opened opened = source.open(pid, keys.incrementAndGet());
                 if (opened instanceof ExitSource.Ended ended) {
-                    immediate = ended.outcome();
+                    immediate = expectedStartTime < 0 ? afterOurReap(pid, ended.outcome()) : ended.outcome();
                 } else {
+                    ReapedChildren.forget(pid); // a live process has the pid now
                     // Checked after opening: a pidfd pins the instance it was opened on.
                     Registration fresh = ((ExitSource.Live) opened).registration();
                     boolean same;
@@ -128,6 +133,43 @@ public final class MonitorLoop implements AutoCloseable {
         return null;
     }
 
+    /** No such process: unless it was our child, reaped lately, whose status we remember. */
+    private static Wait.Reaped afterOurReap(int pid, Wait.Reaped outcome) {
+        if (outcome.status() instanceof ExitStatus.Unknown u && u.reason() == ExitStatus.UnknownReason.NO_SUCH_PROCESS) {
+            return ReapedChildren.find(pid).orElse(outcome);
+        }
+        return outcome;
+    }
+
+    /**
+     * Takes over a child of this JVM that nobody else will reap: from now on it is ours, as if we
+     * had spawned it ({@link #registerChild}). Joins the registration if it is ours already.
+     *
+     * @throws IllegalArgumentException if {@code pid} is not an unreaped child of this JVM (Linux
+     *     checks with {@code waitid(WNOWAIT)}; elsewhere a child reaped by someone else ends as
+     *     ALREADY_REAPED)
+     * @return the registration (the listener may have been told already, on this thread)
+     */
+    public Registration adoptChild(int pid, ExitListener listener) throws SyscallException {
+        synchronized (lock) {
+            ensureOpen();
+            Registration shared = byPid.get(pid);
+            if (shared != null && shared.child && shared.addListener(listener)) return shared;
+            if (Platform.current().isLinux()) {
+                try {
+                    Wait.waitidPid(pid, Wait.WNOHANG | Wait.WNOWAIT); // null: running; a status: exited, unreaped
+                } catch (SyscallException e) {
+                    if (e.errno() != Errno.ECHILD) throw e;
+                    throw new IllegalArgumentException("pid " + pid + " is not a child of this JVM, or it was reaped already"
+                            + " (waitid: ECHILD); only a child nobody else waits for can be adopted");
+                }
+            }
+            // Race-free by pid: an unreaped child's pid cannot be reused.
+            Fd pidfd = source.backend() == ExitBackend.PIDFD ? Pidfd.open(pid) : null;
+            return registerChild(pid, pidfd, listener); // re-enters the lock
+        }
+    }
+
     /**
      * Registers a child we just spawned. It stays registered until reaped, whether or not
      * anyone listens, so it never becomes a lasting zombie.
@@ -144,6 +186,7 @@ public final class MonitorLoop implements AutoCloseable {
                 throw new IllegalStateException("ProcessMonitor is closed; cannot watch child " + pid);
             }
             r = source.adoptChild(pid, pidfd, keys.incrementAndGet());
+            ReapedChildren.forget(pid); // a new child has the pid: an older one's status is history
             if (listener != null) r.addListener(listener);
             immediate = insert(r);
         }

@@ -31,10 +31,13 @@ import java.util.function.LongConsumer;
  *       shows a child that is not ours to reap (a JDK child not yet reaped by the JDK), or on
  *       other systems, is every child checked with {@code wait4(pid, WNOHANG)}. So 1,000 idle
  *       children cost one system call per round, not 1,000;
- *   <li>others: {@code kill(pid, 0)} every round, and on Linux {@code /proc/PID/stat} (zombie
- *       state, and a start time that changed because the pid was recycled) for up to
- *       {@link #STAT_CHECKS_PER_ROUND} of them per round, in rotation, to stay cheap when
- *       thousands are watched.
+ *   <li>others (whatever {@code watch(pid)} names, children of this JVM included: observed, never
+ *       reaped): {@code kill(pid, 0)} every round, or, where the kernel keeps the status of reaped
+ *       processes, one {@code PIDFD_GET_INFO} on a pidfd held for that ({@link PidProbe});
+ *       and on Linux {@code /proc/PID/stat} (zombie state, and a start time that changed because
+ *       the pid was recycled) for up to {@link #STAT_CHECKS_PER_ROUND} of them per round, in
+ *       rotation, to stay cheap when thousands are watched. A dead one gets its status as
+ *       {@link ObservedExit} decides (a zombie waits for its reap at most the {@link ReapWait} bound).
  * </ul>
  * With nothing watched the loop blocks without a timeout: no wake-ups when idle.
  *
@@ -65,6 +68,8 @@ final class PollingExitSource implements ExitSource {
     private boolean wakeRequested; // guarded by lock
     private final boolean linux = Platform.current().isLinux();
     private int statCursor;
+    private final ReapWait reapWait = ReapWait.withConfiguredBound(); // loop thread only
+    private static final ObservedExit.AwaitReap NEXT_ROUNDS = r -> { }; // the rounds look again
 
     PollingExitSource(long intervalMillis) {
         if (intervalMillis < 1 || intervalMillis > 100) {
@@ -131,6 +136,7 @@ final class PollingExitSource implements ExitSource {
         if (!scanChildren && armed.size() == childrenByPid.size()) {
             return; // only children, and the peek found none exited: nothing else to look at
         }
+        long now = System.nanoTime();
         List<Registration> nonChildren = new ArrayList<>();
         for (Registration r : armed) {
             if (found.containsKey(r)) continue;
@@ -138,6 +144,11 @@ final class PollingExitSource implements ExitSource {
             if (r.child) {
                 if (!scanChildren) continue;
                 outcome = PidProbe.reapChild(r, Wait.WNOHANG);
+            } else if (r.pidfd != null) {
+                // A status handle: reaped (status kept), or dead and waiting for the reap, or alive.
+                outcome = reapWait.isWaiting(r) ? ObservedExit.look(r, reapWait, now, NEXT_ROUNDS)
+                        : ObservedExit.afterReap(r.pidfd).map(s -> new Wait.Reaped(s, null)).orElse(null);
+                if (outcome == null && !reapWait.isWaiting(r) && linux) nonChildren.add(r);
             } else if (!Signals.kill(r.pid, 0)) {
                 outcome = ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
             } else if (linux) {
@@ -150,9 +161,17 @@ final class PollingExitSource implements ExitSource {
         for (int i = 0; i < Math.min(n, STAT_CHECKS_PER_ROUND); i++) {
             Registration r = nonChildren.get((statCursor + i) % n);
             Optional<ProcStat> stat = ProcStat.read(r.pid);
-            if (stat.isEmpty() || stat.get().startTime() != r.startTime || stat.get().hasExited()) {
-                report(r, ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD), ready);
+            boolean gone = stat.isEmpty() || stat.get().startTime() != r.startTime;
+            if (!gone && !stat.get().hasExited()) continue;
+            Wait.Reaped outcome;
+            if (r.pidfd != null) {
+                outcome = ObservedExit.look(r, reapWait, now, NEXT_ROUNDS);
+            } else {
+                // A zombie child of this JVM (not ours): its status without reaping it.
+                Wait.Reaped peeked = gone ? null : ObservedExit.peekChild(r.pid);
+                outcome = peeked != null ? peeked : ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
             }
+            if (outcome != null) report(r, outcome, ready);
         }
         statCursor = n == 0 ? 0 : (statCursor + STAT_CHECKS_PER_ROUND) % n;
     }
@@ -188,6 +207,7 @@ final class PollingExitSource implements ExitSource {
 
     @Override
     public void disarm(Registration r) {
+        reapWait.forget(r);
         armed.remove(r);
         childrenByPid.remove(r.pid, r);
         found.remove(r);
@@ -206,6 +226,7 @@ final class PollingExitSource implements ExitSource {
 
     @Override
     public void close() {
+        reapWait.clear();
         found.clear();
         armed.clear();
         childrenByPid.clear();
