@@ -78,8 +78,10 @@ final class PidfdExitSource implements ExitSource {
         try {
             pidfd = Pidfd.open(pid);
         } catch (SyscallException e) {
-            if (e.errno() == Errno.ESRCH) {
-                PidProbe.rejectThread(pid); // pidfd_open's EINVAL for a thread id arrives as ESRCH
+            // A thread id that is not a process: EINVAL (turned into ESRCH by Pidfd.open) or, on
+            // newer kernels, ENOENT. Named as such; otherwise both mean the process is gone.
+            if (e.errno() == Errno.ESRCH || e.errno() == Errno.ENOENT) {
+                PidProbe.rejectThread(pid);
                 return new Ended(ExitSource.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
             }
             throw e;
