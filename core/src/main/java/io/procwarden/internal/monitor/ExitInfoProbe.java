@@ -1,6 +1,7 @@
 package io.procwarden.internal.monitor;
 
 import io.procwarden.SyscallException;
+import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Pidfd;
 import io.procwarden.internal.ffi.PidfdInfo;
@@ -28,17 +29,35 @@ final class ExitInfoProbe {
     /** How long the probe waits for its thread to be released; far more than it takes (microseconds). */
     private static final int RELEASE_WAIT_MILLIS = 5_000;
 
-    private static final class Result {
-        static final Optional<Throwable> CAUSE = probe();
-    }
+    /** The memoised answer; null until a probe got one that is not transient. */
+    private static volatile Optional<Throwable> answer;
 
-    /** Empty if the status of reaped processes can be read here; otherwise why not. */
+    /**
+     * Empty if the status of reaped processes can be read here; otherwise why not. A transient
+     * failure (no descriptor or memory left, no thread could start) is not kept: the next call
+     * probes again.
+     */
     static Optional<Throwable> unavailabilityCause() {
-        return Result.CAUSE;
+        Optional<Throwable> a = answer;
+        if (a != null) return a;
+        synchronized (ExitInfoProbe.class) {
+            if (answer != null) return answer;
+            Optional<Throwable> cause = probe();
+            if (cause.isEmpty() || !isTransient(cause.get())) answer = cause;
+            return cause;
+        }
     }
 
     static boolean isAvailable() {
-        return Result.CAUSE.isEmpty();
+        return unavailabilityCause().isEmpty();
+    }
+
+    private static boolean isTransient(Throwable t) {
+        if (t instanceof SyscallException e) {
+            int n = e.errno();
+            return n == Errno.EMFILE || n == Errno.ENFILE || n == Errno.ENOMEM || n == Errno.EAGAIN;
+        }
+        return t instanceof VirtualMachineError;
     }
 
     private static Optional<Throwable> probe() {
@@ -63,8 +82,8 @@ final class ExitInfoProbe {
                 }
             }
             return Optional.empty();
-        } catch (SyscallException | RuntimeException | LinkageError e) {
-            return Optional.of(e);
+        } catch (SyscallException | RuntimeException | LinkageError | VirtualMachineError e) {
+            return Optional.of(e); // OutOfMemoryError: a thread could not start
         }
     }
 

@@ -29,6 +29,14 @@ final class ObservedExit {
     private ObservedExit() {}
 
     /**
+     * Runs the probe and loads what a look needs, at a source's start: loading a class needs a
+     * descriptor, and a look may run when they are all in use (EMFILE).
+     */
+    static void prepare() {
+        ExitInfoProbe.isAvailable();
+    }
+
+    /**
      * One look at a process that is not ours, seen dead (its pidfd readable) or hung up.
      *
      * @param awaitReap called when the look starts waiting for the reap (the pidfd backend then

@@ -56,6 +56,7 @@ final class PidfdExitSource implements ExitSource {
                 arena.close();
             }
         }
+        ObservedExit.prepare();
         this.epoll = ep;
         this.wake = ev;
         this.events = arena.allocate(Epoll.EVENT, MAX_EVENTS);
@@ -86,7 +87,6 @@ final class PidfdExitSource implements ExitSource {
             }
             throw e;
         }
-        ExitInfoProbe.isAvailable(); // probed here, on the caller's thread, rather than on the loop's
         return new Live(new Registration(key, pid, false, pidfd, -1));
     }
 

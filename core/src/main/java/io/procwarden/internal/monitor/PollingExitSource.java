@@ -76,6 +76,7 @@ final class PollingExitSource implements ExitSource {
             throw new IllegalArgumentException("polling interval must be 1..100 ms: " + intervalMillis);
         }
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
+        if (linux) ObservedExit.prepare();
     }
 
     /** A source with the interval of {@value #INTERVAL_PROPERTY}, else the default. */
