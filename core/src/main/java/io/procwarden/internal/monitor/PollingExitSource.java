@@ -61,6 +61,8 @@ final class PollingExitSource implements ExitSource {
     private final Map<Integer, Registration> childrenByPid = new ConcurrentHashMap<>();
     /** Outcomes found in a round, until collect() hands them over (loop thread only). */
     private final Map<Registration, Wait.Reaped> found = new HashMap<>();
+    /** Failures met for one registration in a round, until collect() throws them (loop thread only). */
+    private final Map<Registration, SyscallException> failed = new HashMap<>();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment peekInfo = arena.allocate(Wait.SIGINFO); // loop thread only
     private final ReentrantLock lock = new ReentrantLock();
@@ -140,15 +142,20 @@ final class PollingExitSource implements ExitSource {
         long now = System.nanoTime();
         List<Registration> nonChildren = new ArrayList<>();
         for (Registration r : armed) {
-            if (found.containsKey(r)) continue;
+            if (found.containsKey(r) || failed.containsKey(r)) continue;
             Wait.Reaped outcome = null;
             if (r.child) {
                 if (!scanChildren) continue;
                 outcome = PidProbe.reapChild(r, Wait.WNOHANG);
             } else if (r.pidfd != null) {
                 // A status handle: reaped (status kept), or dead and waiting for the reap, or alive.
-                outcome = reapWait.isWaiting(r) ? ObservedExit.look(r, reapWait, now, NEXT_ROUNDS)
-                        : ObservedExit.afterReap(r.pidfd).map(s -> new Wait.Reaped(s, null)).orElse(null);
+                try {
+                    outcome = reapWait.isWaiting(r) ? ObservedExit.look(r, reapWait, now, NEXT_ROUNDS)
+                            : ObservedExit.afterReap(r.pidfd).map(s -> new Wait.Reaped(s, null)).orElse(null);
+                } catch (SyscallException e) {
+                    fail(r, e, ready);
+                    continue;
+                }
                 if (outcome == null && !reapWait.isWaiting(r) && linux) nonChildren.add(r);
             } else if (!Signals.kill(r.pid, 0)) {
                 outcome = ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
@@ -165,12 +172,17 @@ final class PollingExitSource implements ExitSource {
             boolean gone = stat.isEmpty() || stat.get().startTime() != r.startTime;
             if (!gone && !stat.get().hasExited()) continue;
             Wait.Reaped outcome;
-            if (r.pidfd != null) {
-                outcome = ObservedExit.look(r, reapWait, now, NEXT_ROUNDS);
-            } else {
-                // A zombie child of this JVM (not ours): its status without reaping it.
-                Wait.Reaped peeked = gone ? null : ObservedExit.peekChild(r.pid);
-                outcome = peeked != null ? peeked : ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+            try {
+                if (r.pidfd != null) {
+                    outcome = ObservedExit.look(r, reapWait, now, NEXT_ROUNDS);
+                } else {
+                    // A zombie child of this JVM (not ours): its status without reaping it.
+                    Wait.Reaped peeked = gone ? null : ObservedExit.peekChild(r.pid);
+                    outcome = peeked != null ? peeked : ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+                }
+            } catch (SyscallException e) {
+                fail(r, e, ready);
+                continue;
             }
             if (outcome != null) report(r, outcome, ready);
         }
@@ -201,8 +213,16 @@ final class PollingExitSource implements ExitSource {
         ready.accept(r.key);
     }
 
+    /** A call about one process failed: that watch fails (collect throws it), not the loop. */
+    private void fail(Registration r, SyscallException e, LongConsumer ready) {
+        failed.put(r, e);
+        ready.accept(r.key);
+    }
+
     @Override
-    public Wait.Reaped collect(Registration r) {
+    public Wait.Reaped collect(Registration r) throws SyscallException {
+        SyscallException e = failed.remove(r);
+        if (e != null) throw e;
         return found.remove(r);
     }
 
@@ -212,6 +232,7 @@ final class PollingExitSource implements ExitSource {
         armed.remove(r);
         childrenByPid.remove(r.pid, r);
         found.remove(r);
+        failed.remove(r);
     }
 
     @Override
@@ -229,6 +250,7 @@ final class PollingExitSource implements ExitSource {
     public void close() {
         reapWait.clear();
         found.clear();
+        failed.clear();
         armed.clear();
         childrenByPid.clear();
         arena.close();
