@@ -31,8 +31,10 @@ import picocli.CommandLine.TypeConversionException;
  * {@code procwarden wait PID...}: waits until the processes exit, printing one line per exit
  * the moment it happens: {@code TIMESTAMP PID STATUS}.
  *
- * <p>The processes need not be our children (they never are: we did not start them), so the
- * status is usually "status unknown: not our child". The waiting is the monitor's: one
+ * <p>The processes are never our children (we did not start them) and are never reaped by us.
+ * Where the kernel keeps the status of reaped processes (Linux 6.15, PIDFD_INFO_EXIT) the status
+ * is exact ("exited with code 3", "killed by SIGSEGV (core dumped)"), printed once the process's
+ * parent has reaped it; elsewhere "status unknown: not our child". The waiting is the monitor's: one
  * {@link ProcessMonitor} thread learns of each exit (pidfd, kqueue or polling) and completes a
  * future; this command waits on those futures, with the timeout as the only deadline.
  */
@@ -48,8 +50,9 @@ import picocli.CommandLine.TypeConversionException;
             "  procwarden wait --any 4242 4243          until the first of them exits",
             "  procwarden wait --backend polling 4242   force the polling backend",
             "",
-            "Output, one line per exit:",
-            "  2025-06-01T12:00:00.123+02:00 4242 status unknown: not our child",
+            "Output, one line per exit (the exact status where the kernel keeps it, Linux 6.15+):",
+            "  2025-06-01T12:00:00.123+02:00 4242 killed by SIGSEGV (core dumped)",
+            "  2025-06-01T12:00:00.125+02:00 4243 exited with code 3",
             "",
             "Exit status: 0 all exited (--any: one did), 1 internal error,",
             "2 no such process, 124 timed out, 125 usage error (bad option, duration, pid)."
