@@ -2,10 +2,7 @@ package io.procwarden.internal.monitor;
 
 import io.procwarden.ExitStatus;
 import io.procwarden.SyscallException;
-import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
-import io.procwarden.internal.ffi.Pidfd;
-import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Wait;
 import io.procwarden.internal.sys.ProcStat;
 import java.util.HashMap;
@@ -101,7 +98,7 @@ public final class MonitorLoop implements AutoCloseable {
             } else {
                 ExitSource.Opened opened = source.open(pid, keys.incrementAndGet());
                 if (opened instanceof ExitSource.Ended ended) {
-                    immediate = expectedStartTime < 0 ? afterOurReap(pid, ended.outcome()) : ended.outcome();
+                    immediate = expectedStartTime < 0 ? ReapedChildren.orRemembered(pid, ended.outcome()) : ended.outcome();
                 } else {
                     ReapedChildren.forget(pid); // a live process has the pid now
                     // Checked after opening: a pidfd pins the instance it was opened on.
@@ -133,14 +130,6 @@ public final class MonitorLoop implements AutoCloseable {
         return null;
     }
 
-    /** No such process: unless it was our child, reaped lately, whose status we remember. */
-    private static Wait.Reaped afterOurReap(int pid, Wait.Reaped outcome) {
-        if (outcome.status() instanceof ExitStatus.Unknown u && u.reason() == ExitStatus.UnknownReason.NO_SUCH_PROCESS) {
-            return ReapedChildren.find(pid).orElse(outcome);
-        }
-        return outcome;
-    }
-
     /**
      * Takes over a child of this JVM that nobody else will reap: from now on it is ours, as if we
      * had spawned it ({@link #registerChild}). Joins the registration if it is ours already.
@@ -155,17 +144,7 @@ public final class MonitorLoop implements AutoCloseable {
             ensureOpen();
             Registration shared = byPid.get(pid);
             if (shared != null && shared.child && shared.addListener(listener)) return shared;
-            if (Platform.current().isLinux()) {
-                try {
-                    Wait.waitidPid(pid, Wait.WNOHANG | Wait.WNOWAIT); // null: running; a status: exited, unreaped
-                } catch (SyscallException e) {
-                    if (e.errno() != Errno.ECHILD) throw e;
-                    throw new IllegalArgumentException("pid " + pid + " is not a child of this JVM, or it was reaped already"
-                            + " (waitid: ECHILD); only a child nobody else waits for can be adopted");
-                }
-            }
-            // Race-free by pid: an unreaped child's pid cannot be reused.
-            Fd pidfd = source.backend() == ExitBackend.PIDFD ? Pidfd.open(pid) : null;
+            Fd pidfd = ChildAdoption.check(pid, source.backend() == ExitBackend.PIDFD);
             return registerChild(pid, pidfd, listener); // re-enters the lock
         }
     }

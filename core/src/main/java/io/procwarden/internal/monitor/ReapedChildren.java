@@ -45,6 +45,14 @@ final class ReapedChildren {
         }
     }
 
+    /** {@code outcome}, or, when it is "no such process" for a child we reaped lately, that child's status. */
+    static Wait.Reaped orRemembered(int pid, Wait.Reaped outcome) {
+        if (outcome.status() instanceof ExitStatus.Unknown u && u.reason() == ExitStatus.UnknownReason.NO_SUCH_PROCESS) {
+            return find(pid).orElse(outcome);
+        }
+        return outcome;
+    }
+
     /** How our child with this pid ended, if we reaped it recently. */
     static Optional<Wait.Reaped> find(int pid) {
         synchronized (LAST) {
