@@ -7,11 +7,15 @@
  * pidfd_open each given pid, then kill and poll one at a time. With --pids-watcher, the shape
  * of a monitor: a second thread waits in epoll_wait on all the pidfds and takes the time when
  * it wakes, while the main thread kills one process, then waits (on a semaphore) for the
- * watcher before the next: the floor for any design with one watcher thread.
+ * watcher before the next: the floor for any design with one watcher thread. With --pids-status,
+ * "status known" instead of "death seen": kill, poll() the pidfd for its hang-up (it hangs up
+ * when the parent has reaped the process), then read the wait status with
+ * ioctl(PIDFD_GET_INFO, PIDFD_INFO_EXIT) (Linux 6.15) and check it is SIGKILL.
  *
  *   exitnotice SLEEP_PATH BATCH
  *   exitnotice --pids PID...
  *   exitnotice --pids-watcher PID...
+ *   exitnotice --pids-status PID...
  *
  * Prints one latency in ns per line. Every call is checked; any failure exits with status 2.
  * Needs Linux 5.4 (pidfd_open, waitid(P_PIDFD)). Compiled by the benchmark harness (gcc -O2).
@@ -28,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,6 +44,15 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
+
+/* struct pidfd_info, first version (64 bytes); exit_code at 60 (Linux 6.15). */
+struct pidfd_info_v0 {
+    uint64_t mask, cgroupid;
+    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+    int32_t exit_code;
+};
+#define PIDFD_GET_INFO_V0 _IOWR(0xFF, 11, struct pidfd_info_v0)
+#define PIDFD_INFO_EXIT_BIT 0x8
 
 extern char **environ;
 
@@ -117,6 +131,40 @@ static int nonChildren(int argc, char **argv) {
     return 0;
 }
 
+/* Non-children: kill each, wait for its reap (the pidfd hangs up), read its status from the kernel. */
+static int nonChildrenStatus(int argc, char **argv) {
+    long n = argc - 2;
+    int *pidfds = openGivenPids(argc, argv);
+    long long *lat = calloc((size_t)n, sizeof(long long));
+    if (lat == NULL) die("calloc", ENOMEM);
+    for (long i = 0; i < n; i++) {
+        struct pollfd p = {.fd = pidfds[i], .events = 0}; /* only POLLHUP: reaped */
+        long long t0 = now_ns();
+        if (kill(pids[i], SIGKILL) != 0) die("kill", errno);
+        pids[i] = 0; /* dead; its parent may reap it at any moment: never signal this number again */
+        int r;
+        do {
+            r = poll(&p, 1, -1);
+        } while (r < 0 && errno == EINTR);
+        if (r != 1) die("poll", r < 0 ? errno : EIO);
+        struct pidfd_info_v0 info;
+        memset(&info, 0, sizeof info);
+        info.mask = PIDFD_INFO_EXIT_BIT;
+        if (ioctl(pidfds[i], PIDFD_GET_INFO_V0, &info) != 0) die("ioctl(PIDFD_GET_INFO)", errno);
+        lat[i] = now_ns() - t0;
+        if (!(info.mask & PIDFD_INFO_EXIT_BIT) || !WIFSIGNALED(info.exit_code) || WTERMSIG(info.exit_code) != SIGKILL) {
+            fprintf(stderr, "exitnotice: mask %llx exit_code %d\n", (unsigned long long)info.mask, info.exit_code);
+            die("unexpected status from PIDFD_INFO_EXIT", EINVAL);
+        }
+        if (close(pidfds[i]) != 0) die("close", errno);
+    }
+    for (long i = 0; i < n; i++) {
+        if (printf("%lld\n", lat[i]) < 0) die("printf", errno);
+    }
+    if (fflush(stdout) != 0) die("fflush", errno);
+    return 0;
+}
+
 static long watched;
 static int epfd;
 static long long *stamp;
@@ -184,8 +232,12 @@ int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "--pids-watcher") == 0) {
         return nonChildrenWatched(argc, argv);
     }
+    if (argc >= 3 && strcmp(argv[1], "--pids-status") == 0) {
+        return nonChildrenStatus(argc, argv);
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: exitnotice SLEEP_PATH BATCH | exitnotice --pids PID... | exitnotice --pids-watcher PID...\n");
+        fprintf(stderr, "usage: exitnotice SLEEP_PATH BATCH | exitnotice --pids PID... | exitnotice --pids-watcher PID..."
+                " | exitnotice --pids-status PID...\n");
         return 2;
     }
     char *end;

@@ -10,7 +10,8 @@ import java.util.Objects;
  *   <li>{@link Exited}: it called {@code exit(code)} (or returned from {@code main});
  *   <li>{@link Signaled}: a signal killed it, with the signal and whether a core was dumped;
  *   <li>{@link Unknown}: it ended, or never existed, but its status cannot be known, with the
- *       {@link UnknownReason reason} (not our child, reaped by someone else, no such process).
+ *       {@link UnknownReason reason} (not our child, reaped by someone else, no such process,
+ *       not reaped by its parent in time).
  * </ul>
  *
  * <p>{@link #shellCode()} gives the shell's single number (128+signal) for code that needs it.
@@ -96,12 +97,21 @@ public sealed interface ExitStatus permits ExitStatus.Exited, ExitStatus.Signale
 
     /** Why a status is {@link Unknown}. */
     enum UnknownReason {
-        /** The process exited, but only its parent can learn how; we are not its parent. */
+        /**
+         * The process exited, but only its parent can learn how, and this system keeps no status
+         * after the reap (Linux before 6.15, a seccomp filter, macOS for non-children).
+         */
         NOT_OUR_CHILD("not our child"),
-        /** Our child was reaped by someone else (a stray {@code waitpid}) before we could. */
+        /** Our child (spawned or adopted) was reaped by someone else (a stray {@code waitpid}) before we could. */
         ALREADY_REAPED("already reaped by someone else"),
         /** No such process: it never existed, is long gone, or its pid now belongs to another process. */
-        NO_SUCH_PROCESS("no such process");
+        NO_SUCH_PROCESS("no such process"),
+        /**
+         * The process died, but its parent (not us) did not reap it within the monitor's bound
+         * ({@code procwarden.monitor.reapWaitMillis}, 1 s by default), and only the reap tells its
+         * status: the parent is stopped, hung, or never waits. See {@link ProcessMonitor}.
+         */
+        NOT_REAPED("not reaped by its parent in time");
 
         private final String description;
 

@@ -2,11 +2,13 @@ package io.procwarden;
 
 import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Unistd;
+import io.procwarden.internal.monitor.BackendProbe;
 import io.procwarden.internal.monitor.ExitListener;
 import io.procwarden.internal.monitor.MonitorLoop;
 import io.procwarden.internal.monitor.Registration;
 import io.procwarden.internal.sys.ProcFs;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,16 +23,35 @@ import java.util.concurrent.CompletableFuture;
  * ProcessMonitor.shared().watch(pid).thenAccept(status -> log.info(pid + " " + status));
  * }
  *
+ * <h2>Who reaps what</h2>
+ * procwarden reaps only its own children: those it spawned ({@link ProcessSpec#spawn}) and those
+ * explicitly handed to it with {@link #adoptChild(long)}. It reaps each once, by its pidfd (never
+ * {@code waitpid(-1)}), so no zombie is left. Everything {@link #watch(long)} names is observed,
+ * never reaped, even a child of this JVM: a {@code ProcessBuilder} child stays the JDK's to reap,
+ * and its {@code waitFor()} and {@code exitValue()} stay exact.
+ *
  * <h2>What you learn</h2>
  * <ul>
- *   <li>Our own child: the exact {@link ExitStatus} (code, or signal and core dump). We reap it,
- *       once, by its pidfd (never {@code waitpid(-1)}), so no zombie is left. If a stray
+ *   <li>Our own child: the exact {@link ExitStatus} (code, or signal and core dump). If a stray
  *       {@code waitpid} elsewhere in the JVM reaps it first: {@link ExitStatus.UnknownReason#ALREADY_REAPED}.
- *   <li>Anyone else's process: notified when it exits (when it becomes a zombie, before its
- *       parent reaps it), status {@link ExitStatus.UnknownReason#NOT_OUR_CHILD}.
+ *       Watching it after we reaped it gives its status too (the last 1,024 reaps are remembered).
+ *   <li>A child of this JVM that is not ours (the JDK's, another library's): the exact status,
+ *       read without reaping it ({@code waitid(WNOWAIT)}), or after its owner reaped it as below.
+ *   <li>Anyone else's process, where the kernel keeps the status of reaped processes
+ *       ({@code PIDFD_INFO_EXIT}, Linux 6.15; see {@link #nonChildStatusUnavailabilityCause()}):
+ *       the exact status. Its death is seen when it becomes a zombie (the pidfd turns readable);
+ *       its status only once its parent reaps it (the pidfd hangs up), usually microseconds
+ *       later. A parent that does not reap it within a bound, 1 s by default (system property
+ *       {@code procwarden.monitor.reapWaitMillis}, 0..60000, read when a monitor starts; 0: no
+ *       wait), ends the watch with {@link ExitStatus.UnknownReason#NOT_REAPED}: a stopped or hung
+ *       parent never holds a future forever.
+ *   <li>Anyone else's process elsewhere (older kernels, a seccomp filter, macOS): notified when it
+ *       exits, status {@link ExitStatus.UnknownReason#NOT_OUR_CHILD}.
  *   <li>A pid with no process: at once, {@link ExitStatus.UnknownReason#NO_SUCH_PROCESS}.
  * </ul>
- * A process that exits between the call and the registration is still reported.
+ * A process that exits between the call and the registration is still reported. Bad pids (not
+ * positive, above the system's pid limit, this JVM, a thread id that is not a process) are
+ * programming errors: {@link IllegalArgumentException}, naming the pid.
  *
  * <h2>Futures</h2>
  * Each {@code watch} returns a new future; any number of callers may watch the same pid and
@@ -111,6 +132,17 @@ public final class ProcessMonitor implements AutoCloseable {
         return new ProcessMonitor(backend, false);
     }
 
+    /**
+     * Empty if this system reports the exact status of processes that are not our children once
+     * they are reaped ({@code ioctl(PIDFD_GET_INFO)} with {@code PIDFD_INFO_EXIT}, Linux 6.15);
+     * otherwise why not, as the exception that the one-time probe met (for example the ENOSYS or
+     * EPERM of a seccomp filter). Where it is unavailable, such processes end as
+     * {@link ExitStatus.UnknownReason#NOT_OUR_CHILD}.
+     */
+    public static Optional<Throwable> nonChildStatusUnavailabilityCause() {
+        return BackendProbe.nonChildStatusUnavailabilityCause();
+    }
+
     /** The mechanism this monitor uses. */
     public MonitorBackend backend() {
         return MonitorBackend.of(loop.backend());
@@ -127,12 +159,40 @@ public final class ProcessMonitor implements AutoCloseable {
      * @return a new future of how it ended; completes at once with
      *     {@link ExitStatus.UnknownReason#NO_SUCH_PROCESS} if there is no such process
      * @throws IllegalArgumentException if {@code pid} is not positive, above the system's pid
-     *     limit, or this JVM's own pid
+     *     limit, this JVM's own pid, or a thread id that is not a process (Linux)
      * @throws UncheckedIOException if the system refuses (e.g. {@code pidfd_open} fails with EMFILE)
      * @throws IllegalStateException if the monitor is closed
      */
     public CompletableFuture<ExitStatus> watch(long pid) {
         return watch(checkPid(pid), -1);
+    }
+
+    /**
+     * Hands a child of this JVM to procwarden, which reaps it from now on, as if it had spawned it:
+     * for a child started by other means (your own {@code posix_spawn} through FFM, a native
+     * library that leaves the reaping to its caller) that nobody else waits for. The child is
+     * reaped once, when it exits (at once if it has exited already), and its exact status and
+     * resource usage are known; it stays registered until reaped even if the future is cancelled.
+     *
+     * <p>Never hand over a {@code ProcessBuilder} child: the JDK reaps those itself and would then
+     * lose its status (use {@link #watch(long)}, which only observes). Whoever else reaps an adopted
+     * child first makes it end as {@link ExitStatus.UnknownReason#ALREADY_REAPED}.
+     *
+     * @return a new future of how it ended
+     * @throws IllegalArgumentException for an invalid pid, as {@link #watch(long)}, or one that is
+     *     not an unreaped child of this JVM (checked on Linux with {@code waitid(WNOWAIT)})
+     * @throws UncheckedIOException if the system refuses (e.g. {@code pidfd_open} fails with EMFILE)
+     * @throws IllegalStateException if the monitor is closed
+     */
+    public CompletableFuture<ExitStatus> adoptChild(long pid) {
+        int p = checkPid(pid);
+        WatchFuture f = new WatchFuture(loop);
+        try {
+            f.registration = loop.adoptChild(p, f);
+        } catch (SyscallException e) {
+            throw new UncheckedIOException("cannot adopt child " + pid + ": " + e.getMessage(), e);
+        }
+        return f;
     }
 
     /**

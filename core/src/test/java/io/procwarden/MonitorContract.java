@@ -45,21 +45,34 @@ abstract class MonitorContract {
         monitor.close();
     }
 
+    /** The default bound a monitor waits for a dead non-child's parent to reap it. */
+    static final Duration REAP_WAIT = Duration.ofSeconds(1);
+
     static ExitStatus await(CompletableFuture<ExitStatus> f) throws Exception {
         return f.get(LONG.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** True where the kernel keeps the status of reaped processes (PIDFD_INFO_EXIT). */
+    static boolean exitInfo() {
+        return ProcessMonitor.nonChildStatusUnavailabilityCause().isEmpty();
+    }
+
+    /** What a non-child's watch gives: the exact status where the kernel keeps it, else NOT_OUR_CHILD. */
+    static ExitStatus nonChildStatus(ExitStatus exact) {
+        return exitInfo() ? exact : new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
     }
 
     @Test
     void exitCodeOfAChild() throws Exception {
         int pid = Children.sh("exit 7");
-        assertThat(await(monitor.watch(pid))).isEqualTo(new ExitStatus.Exited(7));
+        assertThat(await(monitor.adoptChild(pid))).isEqualTo(new ExitStatus.Exited(7));
         assertThat(Children.state(pid)).as("reaped, no zombie").isEqualTo('?');
     }
 
     @Test
     void delayedExitIsNoticed() throws Exception {
         int pid = Children.sh("sleep 0.2; exit 3");
-        CompletableFuture<ExitStatus> f = monitor.watch(pid);
+        CompletableFuture<ExitStatus> f = monitor.adoptChild(pid);
         assertThat(f).isNotDone();
         assertThat(await(f)).isEqualTo(new ExitStatus.Exited(3));
     }
@@ -74,7 +87,7 @@ abstract class MonitorContract {
     @Test
     void sigkillIsDecodedAsASignal() throws Exception {
         int pid = Children.sh("exec sleep 600");
-        CompletableFuture<ExitStatus> f = monitor.watch(pid);
+        CompletableFuture<ExitStatus> f = monitor.adoptChild(pid);
         Children.kill(pid, Signal.KILL.number());
         ExitStatus s = await(f);
         assertThat(s).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
@@ -84,7 +97,7 @@ abstract class MonitorContract {
     @Test
     void sigsegvWithoutCoreDump(@TempDir Path dir) throws Exception {
         int pid = Children.sh("ulimit -c 0; kill -SEGV $$", dir);
-        assertThat(await(monitor.watch(pid))).isEqualTo(new ExitStatus.Signaled(Signal.SEGV, false));
+        assertThat(await(monitor.adoptChild(pid))).isEqualTo(new ExitStatus.Signaled(Signal.SEGV, false));
     }
 
     @Test
@@ -93,7 +106,7 @@ abstract class MonitorContract {
                 Path.of("/proc/sys/kernel/core_pattern"))).trim();
         assumeThat(pattern).as("core_pattern writes a file (a pipe handler may refuse dumps)").doesNotStartWith("|");
         int pid = Children.sh("ulimit -c unlimited; kill -SEGV $$", dir);
-        assertThat(await(monitor.watch(pid))).isEqualTo(new ExitStatus.Signaled(Signal.SEGV, true));
+        assertThat(await(monitor.adoptChild(pid))).isEqualTo(new ExitStatus.Signaled(Signal.SEGV, true));
     }
 
     @Test
@@ -102,9 +115,9 @@ abstract class MonitorContract {
             int a = Children.sh("exit 1");
             int b = Children.sh("sleep 0.1; exit 2");
             int c = Children.sh("exec sleep 600");
-            CompletableFuture<ExitStatus> fa = monitor.watch(a);
-            CompletableFuture<ExitStatus> fb = m2.watch(b);
-            CompletableFuture<ExitStatus> fc = m3.watch(c);
+            CompletableFuture<ExitStatus> fa = monitor.adoptChild(a);
+            CompletableFuture<ExitStatus> fb = m2.adoptChild(b);
+            CompletableFuture<ExitStatus> fc = m3.adoptChild(c);
             Children.kill(c, Signal.TERM.number());
             assertThat(await(fa)).isEqualTo(new ExitStatus.Exited(1));
             assertThat(await(fb)).isEqualTo(new ExitStatus.Exited(2));
@@ -116,7 +129,8 @@ abstract class MonitorContract {
     void manyWaitersShareOneRegistration() throws Exception {
         int pid = Children.sh("exec sleep 600");
         List<CompletableFuture<ExitStatus>> all = new ArrayList<>();
-        for (int i = 0; i < 50; i++) all.add(monitor.watch(pid));
+        all.add(monitor.adoptChild(pid)); // ours: the watches below join it
+        for (int i = 1; i < 50; i++) all.add(monitor.watch(pid));
         assertThat(monitor.watchedCount()).isEqualTo(1);
         Children.kill(pid, Signal.KILL.number());
         for (CompletableFuture<ExitStatus> f : all) {
@@ -125,15 +139,29 @@ abstract class MonitorContract {
         assertThat(all).extracting(f -> f == all.get(0)).containsOnlyOnce(true); // a new future per call
     }
 
+    /**
+     * A parent that never reaps: where the status would come at the reap, the watch ends once the
+     * bound has passed (NOT_REAPED), never later than that plus a round; elsewhere at the death.
+     */
     @Test
-    void nonChildIsNoticedWhileStillAZombie() throws Exception {
+    void nonChildWhoseParentNeverReaps() throws Exception {
         try (Children.NonChild p = Children.nonChild(false)) {
             CompletableFuture<ExitStatus> f = monitor.watch(p.pid());
             assertThat(f).isNotDone();
+            long killed = System.nanoTime();
             Children.kill(p.pid(), Signal.KILL.number());
-            assertThat(await(f)).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
-            // Its parent never reaps it: we were told at its death, not at its reaping.
+            ExitStatus s = await(f);
+            Duration took = Duration.ofNanos(System.nanoTime() - killed);
+            if (exitInfo()) {
+                assertThat(s).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_REAPED));
+                assertThat(took).as("waited for the reap up to the bound").isGreaterThanOrEqualTo(REAP_WAIT);
+            } else {
+                assertThat(s).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
+            }
+            // Its parent never reaps it, and neither did we.
             assertThat(Children.state(p.pid())).isEqualTo('Z');
+            // Watching the zombie itself: the same answer.
+            assertThat(await(monitor.watch(p.pid()))).isEqualTo(s);
         }
     }
 
@@ -142,14 +170,64 @@ abstract class MonitorContract {
         try (Children.NonChild p = Children.nonChild(true)) {
             CompletableFuture<ExitStatus> f = monitor.watch(p.pid());
             Children.kill(p.pid(), Signal.TERM.number());
-            assertThat(await(f)).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
+            assertThat(await(f)).isEqualTo(nonChildStatus(new ExitStatus.Signaled(Signal.TERM, false)));
+        }
+    }
+
+    /** A child of this JVM that nobody reaps: its exact status, read without reaping; still the owner's to reap. */
+    @Test
+    void childOfThisJvmIsObservedNotReaped() throws Exception {
+        int pid = Children.sh("exit 4");
+        assertThat(await(monitor.watch(pid))).isEqualTo(new ExitStatus.Exited(4));
+        assertThat(Children.state(pid)).as("left for its owner").isEqualTo('Z');
+        assertThat(Wait.wait4(pid, 0).status()).as("the owner's status").isEqualTo(new ExitStatus.Exited(4));
+        // A zombie child of this JVM, watched only once it is one.
+        int zombie = Children.sh("kill -USR1 $$");
+        assertThat(Wait.waitidPid(zombie, Wait.WNOWAIT).status()).isEqualTo(new ExitStatus.Signaled(Signal.USR1, false));
+        assertThat(await(monitor.watch(zombie))).isEqualTo(new ExitStatus.Signaled(Signal.USR1, false));
+        assertThat(Wait.wait4(zombie, 0).status()).isEqualTo(new ExitStatus.Signaled(Signal.USR1, false));
+    }
+
+    /** ProcessBuilder's children: the JDK reaps them and keeps their exact status; so does procwarden. */
+    @Test
+    void jdkChildrenStayTheJdks() throws Exception {
+        Process exits = new ProcessBuilder("/bin/sh", "-c", "read x; exit 3").start();
+        Process killed = new ProcessBuilder("/bin/sh", "-c", "read x").start();
+        CompletableFuture<ExitStatus> e = monitor.watch(exits.pid());
+        CompletableFuture<ExitStatus> k = monitor.watch(killed.pid());
+        exits.getOutputStream().close();
+        killed.destroyForcibly();
+        assertThat(exits.waitFor(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(killed.waitFor(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(exits.exitValue()).isEqualTo(3);
+        assertThat(killed.exitValue()).isEqualTo(128 + Signal.KILL.number());
+        assertThat(await(e)).isIn(new ExitStatus.Exited(3), nonChildStatus(new ExitStatus.Exited(3)));
+        assertThat(await(k)).isIn(new ExitStatus.Signaled(Signal.KILL, false),
+                nonChildStatus(new ExitStatus.Signaled(Signal.KILL, false)));
+    }
+
+    /** Our child, reaped by us, watched afterwards: its status is remembered, not "no such process". */
+    @Test
+    void watchAfterWeReapedGivesTheStatus() throws Exception {
+        int pid = Children.sh("exit 9");
+        assertThat(await(monitor.adoptChild(pid))).isEqualTo(new ExitStatus.Exited(9));
+        assertThat(Children.state(pid)).isEqualTo('?');
+        assertThat(await(monitor.watch(pid))).isEqualTo(new ExitStatus.Exited(9));
+    }
+
+    @Test
+    void adoptingWhatIsNotAChildOfThisJvmIsRejected() throws Exception {
+        try (Children.NonChild p = Children.nonChild(true)) {
+            assertThatThrownBy(() -> monitor.adoptChild(p.pid())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(Integer.toString(p.pid())).hasMessageContaining("not a child of this JVM");
+            assertThat(monitor.watchedCount()).isZero();
         }
     }
 
     @Test
     void childReapedBySomeoneElseIsAlreadyReaped() throws Exception {
         int pid = Children.sh("exec sleep 600");
-        CompletableFuture<ExitStatus> f = monitor.watch(pid);
+        CompletableFuture<ExitStatus> f = monitor.adoptChild(pid);
         // Hold the loop still so the stray waitpid below is sure to win the race.
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -164,12 +242,17 @@ abstract class MonitorContract {
         release.countDown();
         assertThat(await(f)).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.ALREADY_REAPED));
         // The loop survived: it still serves new watches.
-        assertThat(await(monitor.watch(Children.sh("exit 5")))).isEqualTo(new ExitStatus.Exited(5));
+        assertThat(await(monitor.adoptChild(Children.sh("exit 5")))).isEqualTo(new ExitStatus.Exited(5));
     }
 
     @Test
     void adoptionChecksTheStartTime() throws Exception {
-        int pid = Children.sh("exec sleep 600");
+        try (Children.NonChild p = Children.nonChild(true)) {
+            identityIsChecked(p.pid());
+        }
+    }
+
+    private void identityIsChecked(int pid) throws Exception {
         ProcessIdentity id = ProcessIdentity.of(pid).orElseThrow();
         ProcessIdentity stranger = new ProcessIdentity(pid, id.startTime() + 1);
         CompletableFuture<ExitStatus> wrong = monitor.watch(stranger);
@@ -180,14 +263,19 @@ abstract class MonitorContract {
         assertThat(await(monitor.watch(stranger))).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
         assertThat(right).isNotDone();
         Children.kill(pid, Signal.KILL.number());
-        assertThat(await(right)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+        assertThat(await(right)).isEqualTo(nonChildStatus(new ExitStatus.Signaled(Signal.KILL, false)));
     }
 
     @Test
     void raceBetweenExitAndRegistrationIsReported() throws Exception {
         for (int i = 0; i < 100; i++) {
             int pid = Children.sh("exit " + (i % 7));
-            assertThat(await(monitor.watch(pid))).isEqualTo(new ExitStatus.Exited(i % 7));
+            if (i % 2 == 0) {
+                assertThat(await(monitor.adoptChild(pid))).isEqualTo(new ExitStatus.Exited(i % 7));
+            } else { // observed only: exact, and still ours (the test's) to reap
+                assertThat(await(monitor.watch(pid))).isEqualTo(new ExitStatus.Exited(i % 7));
+                assertThat(Wait.wait4(pid, 0).status()).isEqualTo(new ExitStatus.Exited(i % 7));
+            }
         }
     }
 
@@ -201,6 +289,19 @@ abstract class MonitorContract {
         int self = Unistd.getpid();
         assertThatThrownBy(() -> monitor.watch(self)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(Integer.toString(self));
+        assertThatThrownBy(() -> monitor.adoptChild(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
+    }
+
+    /** A thread id is not a process (Linux shows threads under /proc too, and kill(2) accepts them). */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void aThreadIdIsRejectedNamingItsProcess() {
+        int tid = io.procwarden.internal.ffi.PidfdInfo.gettid(); // a test thread is never the JVM's first thread
+        int self = Unistd.getpid();
+        assertThat(tid).isNotEqualTo(self);
+        assertThatThrownBy(() -> monitor.watch(tid)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pid " + tid + " is a thread of process " + self);
+        assertThat(monitor.watchedCount()).isZero();
     }
 
     @Test
@@ -252,14 +353,14 @@ abstract class MonitorContract {
             assertThat(monitor.watchedCount()).as("no interest left: unregistered").isZero();
             CompletableFuture<ExitStatus> c = monitor.watch(p.pid());
             Children.kill(p.pid(), Signal.KILL.number());
-            assertThat(await(c)).isEqualTo(new ExitStatus.Unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD));
+            assertThat(await(c)).isEqualTo(nonChildStatus(new ExitStatus.Signaled(Signal.KILL, false)));
         }
     }
 
     @Test
     void cancelledChildIsStillReaped() throws Exception {
         int pid = Children.sh("exec sleep 600");
-        monitor.watch(pid).cancel(false);
+        monitor.adoptChild(pid).cancel(false);
         assertThat(monitor.watchedCount()).as("a child stays registered to be reaped").isEqualTo(1);
         CompletableFuture<ExitStatus> again = monitor.watch(pid);
         Children.kill(pid, Signal.KILL.number());
@@ -270,11 +371,11 @@ abstract class MonitorContract {
     @Test
     void aThrowingCallbackDoesNotStopTheLoop() throws Exception {
         int pid = Children.sh("exit 1");
-        CompletableFuture<Void> dependent = monitor.watch(pid).thenRun(() -> {
+        CompletableFuture<Void> dependent = monitor.adoptChild(pid).thenRun(() -> {
             throw new IllegalStateException("callback failure (expected by the test)");
         });
         assertThatThrownBy(() -> dependent.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
-        assertThat(await(monitor.watch(Children.sh("exit 2")))).isEqualTo(new ExitStatus.Exited(2));
+        assertThat(await(monitor.adoptChild(Children.sh("exit 2")))).isEqualTo(new ExitStatus.Exited(2));
         syncWithLoop(); // the loop still runs commands
     }
 
@@ -311,7 +412,7 @@ abstract class MonitorContract {
     void closeHandsRunningChildrenToTheSharedMonitor() throws Exception {
         int pid = Children.sh("exec sleep 600");
         ProcessMonitor m = ProcessMonitor.create(backend());
-        CompletableFuture<ExitStatus> f = m.watch(pid);
+        CompletableFuture<ExitStatus> f = m.adoptChild(pid);
         m.close();
         assertThat(f).isCompletedExceptionally();
         // The shared monitor now holds the child: a watch there joins it and gets the exact status.
@@ -329,7 +430,7 @@ abstract class MonitorContract {
         for (int i = 0; i < 200; i++) {
             int pid = Children.sh("exec sleep 600");
             pids.add(pid);
-            fs.add(monitor.watch(pid));
+            fs.add(monitor.adoptChild(pid));
         }
         assertThat(monitor.watchedCount()).isEqualTo(200);
         assertThat(Thread.activeCount()).isLessThanOrEqualTo((int) threadsBefore);

@@ -38,5 +38,8 @@ class SeccompFallbackTest {
         assertThat(MonitorBackend.best()).isEqualTo(MonitorBackend.POLLING);
         assertThat(MonitorBackend.selected()).isEqualTo(MonitorBackend.POLLING);
         assertThat(ProcessMonitor.shared().backend()).isEqualTo(MonitorBackend.POLLING);
+        // Without pidfds there is no status of a reaped process either: non-children end as NOT_OUR_CHILD.
+        assertThat(ProcessMonitor.nonChildStatusUnavailabilityCause()).get().asString()
+                .contains("pidfd_open").contains(MODE);
     }
 }

@@ -17,8 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * {@code procwarden wait PID...}: waits until the processes exit, printing one line per exit
  * the moment it happens: {@code TIMESTAMP PID STATUS}.
  *
- * <p>The processes need not be our children (they never are: we did not start them), so the
- * status is usually "status unknown: not our child". The waiting is the monitor's: one
+ * <p>The processes need not be our children (they never are: we did not start them); their
+ * exact status comes from the kernel where it keeps it ({@code PIDFD_INFO_EXIT}, Linux 6.15+),
+ * else it is "status unknown: not our child". The waiting is the monitor's: one
  * {@link ProcessMonitor} thread learns of each exit (pidfd, kqueue or polling) and completes a
  * future; this command waits on those futures, with the timeout as the only deadline. A pid
  * with no process is reported at once and the others are still waited for; the status is then 2.
@@ -50,8 +51,10 @@ final class WaitCommand {
               procwarden wait --any 4242 4243          until the first of them exits
               procwarden wait --backend polling 4242   force the polling backend
 
-            Output, one line per exit:
-              2025-06-01T12:00:00.123+02:00 4242 status unknown: not our child
+            Output, one line per exit (the exact status where the kernel keeps it,
+            Linux 6.15+; else "status unknown: not our child"):
+              2025-06-01T12:00:00.123+02:00 4242 killed by SIGSEGV (core dumped)
+              2025-06-01T12:00:00.125+02:00 4243 exited with code 3
 
             Exit status: 0 all exited (--any: one did), 1 internal error,
             2 no such process (after waiting for the others), 124 timed out,

@@ -45,7 +45,9 @@ class ReadmeQuickStartIT {
         });
         EXPECTED.put("./procwarden wait -v PID", (line, r) -> {
             assertThat(r.exit()).as(line + ": " + r).isZero();
-            assertThat(r.out()).as(line + ": " + r).singleElement().asString().endsWith(" status unknown: not our child");
+            assertThat(r.out()).as(line + ": " + r).singleElement().asString()
+                    .endsWith(io.procwarden.ProcessMonitor.nonChildStatusUnavailabilityCause().isEmpty()
+                            ? " killed by SIGTERM" : " status unknown: not our child"); // Cli.kill: SIGTERM
         });
         EXPECTED.put("./procwarden info", (line, r) -> {
             assertThat(r.exit()).as(line + ": " + r).isZero();

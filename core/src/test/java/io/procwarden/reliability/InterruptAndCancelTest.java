@@ -350,7 +350,7 @@ class InterruptAndCancelTest {
             int pid = Children.sh("exec sleep 600");
             CompletableFuture<ExitStatus> before = new CompletableFuture<>();
             CompletableFuture<ExitStatus> after = new CompletableFuture<>();
-            loop.watch(pid, -1, listener(before, null));
+            loop.adoptChild(pid, listener(before, null)); // ours: the watches below join it
             loop.watch(pid, -1, listener(null, new IllegalStateException("listener failure (expected by the test)")));
             loop.watch(pid, -1, listener(null, new AssertionError("listener Error (expected by the test)")));
             loop.watch(pid, -1, listener(after, null));
@@ -358,7 +358,7 @@ class InterruptAndCancelTest {
             assertThat(before.get(LONG, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
             assertThat(after.get(LONG, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
             assertThat(Access.thread(loop).isAlive()).isTrue();
-            assertThat(monitor.watch(Children.sh("exit 6")).get(LONG, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Exited(6));
+            assertThat(monitor.adoptChild(Children.sh("exit 6")).get(LONG, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Exited(6));
             List<String> logged = records.stream()
                     .filter(r -> r.getLevel() == Level.WARNING && r.getMessage().contains("pid " + pid))
                     .map(r -> r.getMessage() + " / " + r.getThrown().getMessage()).collect(Collectors.toList());

@@ -50,7 +50,7 @@ class MonitorLoadTest {
                     int pid = Children.sh("exec sleep 600");
                     pids.add(pid);
                     calls.put(pid, new AtomicInteger());
-                    loop.watch(pid, -1, new ExitListener() {
+                    loop.adoptChild(pid, new ExitListener() {
                         @Override
                         public void onExit(ExitStatus status, ResourceUsage usage) {
                             calls.get(pid).incrementAndGet();
@@ -90,6 +90,7 @@ class MonitorLoadTest {
         try (ProcessMonitor monitor = ProcessMonitor.create(backend)) {
             List<Integer> pids = new ArrayList<>();
             for (int i = 0; i < processes; i++) pids.add(Children.sh("exec sleep 600"));
+            for (int pid : pids) monitor.adoptChild(pid); // ours to reap; every waiter below joins one
             CountDownLatch waiting = new CountDownLatch(64 + 10_000);
             List<CompletableFuture<ExitStatus>> results = new ArrayList<>();
             try (ExecutorService platform = Executors.newFixedThreadPool(64);

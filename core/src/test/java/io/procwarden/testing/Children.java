@@ -86,6 +86,79 @@ public final class Children {
         }
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger FIFOS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Makes a new FIFO in {@code dir} (with mkfifo(1)). */
+    public static Path fifo(Path dir) {
+        Path fifo = dir.resolve("release-" + FIFOS.incrementAndGet());
+        try {
+            Process p = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("mkfifo " + fifo + ": " + new String(p.getInputStream().readAllBytes()));
+            }
+            return fifo;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Releases whoever blocks reading {@code fifo}: opening it for writing waits for that reader. */
+    public static void release(Path fifo) {
+        try {
+            Files.writeString(fifo, "go\n", StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A non-child that runs {@code body} (as {@code sh -c}, in {@code dir}) once {@link Released#release()}
+     * is called, and that its parent, a JDK-started shell, reaps.
+     */
+    public static Released nonChildReleased(String body, Path dir) {
+        Path fifo = fifo(dir);
+        // The parent closes its stdout only when it is about to wait: EOF on our side means the
+        // child runs (blocked on the FIFO) and only the shell's wait will reap it.
+        String inner = "read x < \"$0\"; " + body;
+        String script = "sh -c '" + inner.replace("'", "'\\''") + "' \"$0\" >/dev/null 2>&1 & echo $!; exec >&- 2>&-; wait";
+        try {
+            Process parent = new ProcessBuilder("/bin/sh", "-c", script, fifo.toString()).directory(dir.toFile())
+                    .redirectErrorStream(true).start();
+            BufferedReader r = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.US_ASCII));
+            int pid = Integer.parseInt(r.readLine().trim());
+            if (r.read() != -1) throw new IllegalStateException("unexpected output from " + script);
+            return new Released(pid, parent, fifo);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A non-child blocked on a FIFO until released, and the shell that is its parent; close ends both. */
+    public record Released(int pid, Process parent, Path fifo) implements AutoCloseable {
+        public void release() {
+            Children.release(fifo);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (parent.isAlive() && running(pid)) {
+                try {
+                    Signals.kill(pid, Signal.KILL.number()); // still its parent's child: its pid is not reused
+                } catch (io.procwarden.SyscallException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            if (!parent.waitFor(60, TimeUnit.SECONDS)) parent.destroyForcibly();
+        }
+
+        private static boolean running(int pid) {
+            return io.procwarden.internal.sys.ProcStat.read(pid).map(s -> !s.hasExited()).orElse(false);
+        }
+    }
+
     /** A pid with no process: free now (nothing under /proc), below pid_max. */
     public static int freePid() {
         int max = pidMax();

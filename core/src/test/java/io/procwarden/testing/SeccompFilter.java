@@ -1,6 +1,7 @@
 package io.procwarden.testing;
 
 import io.procwarden.internal.ffi.Errno;
+import io.procwarden.internal.ffi.PidfdInfo;
 import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Syscalls;
 import java.lang.foreign.Arena;
@@ -11,7 +12,8 @@ import java.lang.foreign.ValueLayout;
  * A real seccomp-BPF filter, installed in the test JVM through FFM, that makes the calls
  * procwarden probes fail as an old kernel or a locked-down container would:
  * pidfd_open, pidfd_send_signal, close_range and waitid(P_PIDFD, ...) fail with the chosen errno
- * (ENOSYS: kernel too old; EPERM: a sandbox's policy), clone3 always with ENOSYS.
+ * (ENOSYS: kernel too old; EPERM: a sandbox's policy), clone3 always with ENOSYS. A second
+ * filter ({@link #installPidfdInfoBlock}) refuses only ioctl(PIDFD_GET_INFO).
  *
  * <p>clone3 never gets EPERM: glibc's posix_spawn falls back to clone only on ENOSYS, so EPERM
  * there breaks every spawn, ours and the JDK's (container runtimes switched to ENOSYS for it).
@@ -31,12 +33,12 @@ public final class SeccompFilter {
     private static final short JEQ_K = 0x15;
     private static final short RET_K = 0x06;
 
-    private record Arch(int auditArch, long prctl, long seccomp, long waitid) {}
+    private record Arch(int auditArch, long prctl, long seccomp, long waitid, long ioctl) {}
 
     private static Arch arch() {
         return switch (Platform.current()) {
-            case LINUX_X86_64 -> new Arch(0xC000003E, 157, 317, 247);
-            case LINUX_AARCH64 -> new Arch(0xC00000B7, 167, 277, 95);
+            case LINUX_X86_64 -> new Arch(0xC000003E, 157, 317, 247, 16);
+            case LINUX_AARCH64 -> new Arch(0xC00000B7, 167, 277, 95, 29);
             default -> throw new UnsupportedOperationException("seccomp filter test needs Linux x86_64 or aarch64");
         };
     }
@@ -60,6 +62,30 @@ public final class SeccompFilter {
             {RET_K, 0, 0, RET_ERRNO | errno},           // 12
             {RET_K, 0, 0, RET_ERRNO | Errno.ENOSYS},    // 13
         };
+        load(a, program);
+    }
+
+    /**
+     * Installs a filter that refuses only {@code ioctl(fd, PIDFD_GET_INFO, ...)} with {@code errno}:
+     * pidfds work, but the kernel seems to keep no status for reaped processes (as before 6.15,
+     * or in a sandbox that allows only the ioctls it knows).
+     */
+    public static void installPidfdInfoBlock(int errno) {
+        Arch a = arch();
+        int[][] program = {
+            {LD_W_ABS, 0, 0, 4},                        // 0: A = arch
+            {JEQ_K, 0, 4, a.auditArch()},               // 1: other arch -> 6 allow
+            {LD_W_ABS, 0, 0, 0},                        // 2: A = nr
+            {JEQ_K, 0, 2, (int) a.ioctl()},             // 3: ioctl -> 4, else 6
+            {LD_W_ABS, 0, 0, 24},                       // 4: A = low word of args[1] (the command)
+            {JEQ_K, 1, 0, (int) PidfdInfo.PIDFD_GET_INFO}, // 5: PIDFD_GET_INFO -> 7, else 6
+            {RET_K, 0, 0, RET_ALLOW},                   // 6
+            {RET_K, 0, 0, RET_ERRNO | errno},           // 7
+        };
+        load(a, program);
+    }
+
+    private static void load(Arch a, int[][] program) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment filter = arena.allocate(8L * program.length, 8);
             for (int i = 0; i < program.length; i++) {

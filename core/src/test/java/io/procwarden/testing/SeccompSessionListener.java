@@ -7,10 +7,13 @@ import org.junit.platform.launcher.LauncherSessionListener;
 /**
  * When the system property {@value #PROPERTY} is {@code ENOSYS} or {@code EPERM}, installs the
  * {@link SeccompFilter} before any test class is loaded, so procwarden's one-time probes see a
- * kernel without pidfds and close_range. Used by the {@code seccomp-*} surefire executions.
+ * kernel without pidfds and close_range; with {@value #PIDFD_INFO}, one that refuses only
+ * ioctl(PIDFD_GET_INFO), so pidfds work but no status of a reaped process can be read. Used by the {@code seccomp-*} surefire executions.
  */
 public final class SeccompSessionListener implements LauncherSessionListener {
     public static final String PROPERTY = "procwarden.test.seccomp";
+    /** The mode that blocks only ioctl(PIDFD_GET_INFO), with EPERM. */
+    public static final String PIDFD_INFO = "PIDFD_INFO";
 
     @Override
     public void launcherSessionOpened(LauncherSession session) {
@@ -19,7 +22,13 @@ public final class SeccompSessionListener implements LauncherSessionListener {
             case "" -> { }
             case "ENOSYS" -> SeccompFilter.install(Errno.ENOSYS);
             case "EPERM" -> SeccompFilter.install(Errno.EPERM);
-            default -> throw new IllegalArgumentException(PROPERTY + " must be ENOSYS or EPERM, not \"" + mode + "\"");
+            case PIDFD_INFO -> {
+                SeccompFilter.installPidfdInfoBlock(Errno.EPERM);
+                System.out.println("[procwarden] seccomp filter installed: ioctl(PIDFD_GET_INFO) -> EPERM");
+                return;
+            }
+            default -> throw new IllegalArgumentException(PROPERTY + " must be ENOSYS, EPERM or " + PIDFD_INFO
+                    + ", not \"" + mode + "\"");
         }
         if (!mode.isEmpty()) {
             System.out.println("[procwarden] seccomp filter installed: pidfd_open, pidfd_send_signal, close_range, "

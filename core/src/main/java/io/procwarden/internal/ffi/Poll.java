@@ -34,6 +34,35 @@ public final class Poll {
                 Native.functionWithErrno("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
     }
 
+    /**
+     * Blocks until {@code fd} reports a hang-up (or an error), or {@code timeoutMillis} passes:
+     * poll(2) with no requested events, which reports only POLLHUP, POLLERR and POLLNVAL (a
+     * pidfd hangs up when its process has been reaped). EINTR is retried.
+     *
+     * @return true on a hang-up or error; false on timeout
+     */
+    public static boolean awaitHangUp(Fd fd, int timeoutMillis) throws SyscallException {
+        int n = fd.acquire();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(POLLFD);
+            fds.set(C_INT, FD, n);
+            fds.set(C_SHORT, EVENTS, (short) 0);
+            MemorySegment st = Native.errnoState();
+            while (true) {
+                int r = (int) PollH.MH.invokeExact(st, fds, 1L, timeoutMillis);
+                if (r >= 0) return r > 0 && fds.get(C_SHORT, REVENTS) != 0;
+                int e = Native.errno(st);
+                if (e != Errno.EINTR) throw Errno.exception("poll(" + fd + ", hang-up)", e);
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        } finally {
+            fd.release();
+        }
+    }
+
     /** Which of the two descriptors {@link #awaitEither} found readable. */
     public record Ready(boolean first, boolean second) {}
 

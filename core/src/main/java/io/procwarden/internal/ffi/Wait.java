@@ -134,6 +134,34 @@ public final class Wait {
     }
 
     /**
+     * Linux: {@code waitid(P_PID, pid, WEXITED | extra)} without rusage, retried on EINTR. With
+     * {@code WNOHANG | WNOWAIT} it reads how a child of this process ended and leaves it to be
+     * reaped by its owner (the JDK's reaper, another library).
+     *
+     * @return the status; {@code null} if {@code WNOHANG} was given and the child has not exited
+     * @throws SyscallException ECHILD when the process is not a child of this process (or was reaped)
+     */
+    public static Reaped waitidPid(int pid, int extraOptions) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(SIGINFO);
+            MemorySegment st = Native.errnoState();
+            while (true) {
+                long r = (long) WaitidH.MH.invokeExact(st, SYS_WAITID, (long) P_PID, (long) pid, info,
+                        (long) (WEXITED | extraOptions), MemorySegment.NULL);
+                if (r == 0) break;
+                int e = Native.errno(st);
+                if (e != Errno.EINTR) throw Errno.exception("waitid(P_PID, " + pid + ")", e);
+            }
+            if (info.get(C_INT, SI_PID) == 0) return null;
+            return new Reaped(decodeSiginfo(info), null);
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
      * Linux: the pid of one of our children that has exited, without reaping it:
      * {@code waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT)}. One call answers "has any
      * child exited?", which lets the polling backend skip per-child checks when none has.

@@ -41,6 +41,14 @@ public final class BackendProbe {
         return Results.CAUSES.get(backend);
     }
 
+    /**
+     * Empty if the kernel keeps the status of reaped processes for their pidfds
+     * (PIDFD_INFO_EXIT); otherwise why not. Probed once, by {@link ExitInfoProbe}.
+     */
+    public static Optional<Throwable> nonChildStatusUnavailabilityCause() {
+        return ExitInfoProbe.unavailabilityCause();
+    }
+
     /** True if this system can run the backend. */
     public static boolean isAvailable(ExitBackend backend) {
         return unavailabilityCause(backend).isEmpty();

@@ -86,7 +86,8 @@ public final class MonitorLoop implements AutoCloseable {
 
     /**
      * Watches {@code pid}: the listener is called once when it ends (at once, on this thread,
-     * if the outcome is already known).
+     * if the outcome is already known). The process is observed, never reaped, unless it is a
+     * child registered here as ours ({@link #registerChild}, {@link #adoptChild}), which it joins.
      *
      * @param expectedStartTime the {@code /proc} start time the caller recorded, or -1; if the
      *     pid now belongs to a process with another start time it is reported as no such process
@@ -105,8 +106,9 @@ public final class MonitorLoop implements AutoCloseable {
             } else {
                 ExitSource.Opened opened = source.open(pid, keys.incrementAndGet());
                 if (opened instanceof ExitSource.Ended ended) {
-                    immediate = ended.outcome();
+                    immediate = expectedStartTime < 0 ? ReapedChildren.orRemembered(pid, ended.outcome()) : ended.outcome();
                 } else {
+                    ReapedChildren.forget(pid); // a live process has the pid now
                     // Checked after opening: a pidfd pins the instance it was opened on.
                     Registration fresh = ((ExitSource.Live) opened).registration();
                     boolean same;
@@ -137,6 +139,25 @@ public final class MonitorLoop implements AutoCloseable {
     }
 
     /**
+     * Takes over a child of this JVM that nobody else will reap: from now on it is ours, as if we
+     * had spawned it ({@link #registerChild}). Joins the registration if it is ours already.
+     *
+     * @throws IllegalArgumentException if {@code pid} is not an unreaped child of this JVM (Linux
+     *     checks with {@code waitid(WNOWAIT)}; elsewhere a child reaped by someone else ends as
+     *     ALREADY_REAPED)
+     * @return the registration (the listener may have been told already, on this thread)
+     */
+    public Registration adoptChild(int pid, ExitListener listener) throws SyscallException {
+        synchronized (lock) {
+            ensureOpen();
+            Registration shared = byPid.get(pid);
+            if (shared != null && shared.child && shared.addListener(listener)) return shared;
+            Fd pidfd = ChildAdoption.check(pid, source.backend() == ExitBackend.PIDFD);
+            return registerChild(pid, pidfd, listener); // re-enters the lock
+        }
+    }
+
+    /**
      * Registers a child we just spawned. It stays registered until reaped, whether or not
      * anyone listens, so it never becomes a lasting zombie.
      *
@@ -152,6 +173,7 @@ public final class MonitorLoop implements AutoCloseable {
                 throw new IllegalStateException("ProcessMonitor is closed; cannot watch child " + pid);
             }
             r = source.adoptChild(pid, pidfd, keys.incrementAndGet());
+            ReapedChildren.forget(pid); // a new child has the pid: an older one's status is history
             if (listener != null) r.addListener(listener);
             immediate = insert(r);
         }

@@ -23,7 +23,13 @@ import java.util.function.LongConsumer;
  * For our children {@code waitid(P_PIDFD)} then reaps through the same descriptor, so we can
  * never reap a different process that reused the pid.
  *
- * <p>Kernel: pidfd_open 5.3, waitid(P_PIDFD) 5.4, epoll and eventfd 2.6.
+ * <p>Every other process ({@link #open}: whatever {@code watch(pid)} names, children of this
+ * JVM included) is observed, never reaped ({@link ObservedExit}). When one is dead but its parent
+ * has not reaped it yet, its interest becomes EPOLLHUP only ({@code EPOLL_CTL_MOD} with no events:
+ * epoll always reports hang-ups), which fires when it is reaped; {@link #await} then also wakes
+ * for the first {@link ReapWait} deadline.
+ *
+ * <p>Kernel: pidfd_open 5.3, waitid(P_PIDFD) 5.4, epoll and eventfd 2.6; PIDFD_INFO_EXIT 6.15.
  */
 final class PidfdExitSource implements ExitSource {
     private static final System.Logger LOG = System.getLogger(PidfdExitSource.class.getName());
@@ -36,6 +42,7 @@ final class PidfdExitSource implements ExitSource {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment events;
     private final MemorySegment counter;
+    private final ReapWait reapWait = ReapWait.withConfiguredBound(); // loop thread only
 
     PidfdExitSource() throws SyscallException {
         Fd ep = Epoll.create();
@@ -52,6 +59,7 @@ final class PidfdExitSource implements ExitSource {
                 arena.close();
             }
         }
+        ObservedExit.prepare();
         this.epoll = ep;
         this.pipes = new EpollReadiness(ep);
         this.wake = ev;
@@ -64,33 +72,26 @@ final class PidfdExitSource implements ExitSource {
         return ExitBackend.PIDFD;
     }
 
+    /**
+     * Opens a pidfd for a process to observe: never ours, whoever its parent is (children we
+     * spawned come through {@link #adoptChild}). Nothing is reaped or waited for here: a process
+     * that is dead already is reported by the first {@code epoll_wait} (level-triggered).
+     */
     @Override
     public Opened open(int pid, long key) throws SyscallException {
         Fd pidfd;
         try {
             pidfd = Pidfd.open(pid);
         } catch (SyscallException e) {
-            if (e.errno() == Errno.ESRCH) {
+            // A thread id that is not a process: EINVAL (turned into ESRCH by Pidfd.open) or, on
+            // newer kernels, ENOENT. Named as such; otherwise both mean the process is gone.
+            if (e.errno() == Errno.ESRCH || e.errno() == Errno.ENOENT) {
+                PidProbe.rejectThread(pid);
                 return new Ended(ExitSource.unknown(ExitStatus.UnknownReason.NO_SUCH_PROCESS));
             }
             throw e;
         }
-        try {
-            // One call tells our live child (null), our exited child (reaped now, with its
-            // status) and anyone else's process apart: here ECHILD means "not our child".
-            Wait.Reaped reaped = Wait.waitidPidfd(pidfd, Wait.WNOHANG);
-            if (reaped != null) {
-                pidfd.close();
-                return new Ended(reaped);
-            }
-            return new Live(new Registration(key, pid, true, pidfd, -1));
-        } catch (SyscallException e) {
-            if (e.errno() == Errno.ECHILD) {
-                return new Live(new Registration(key, pid, false, pidfd, -1));
-            }
-            pidfd.close();
-            throw e;
-        }
+        return new Live(new Registration(key, pid, false, pidfd, -1));
     }
 
     @Override
@@ -109,8 +110,11 @@ final class PidfdExitSource implements ExitSource {
 
     @Override
     public void await(long timeoutNanos, LongConsumer ready) throws SyscallException {
-        int millis = timeoutNanos < 0 ? -1
+        int pipes = timeoutNanos < 0 ? -1
                 : (int) Math.min(Integer.MAX_VALUE, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999));
+        int reap = reapWait.millisToNext(System.nanoTime());
+        // The sooner of the loop's drain timers and the reap-wait bound; -1 means none.
+        int millis = pipes < 0 ? reap : reap < 0 ? pipes : Math.min(pipes, reap);
         int n = Epoll.await(epoll, events, MAX_EVENTS, millis);
         for (int i = 0; i < n; i++) {
             long key = Epoll.dataAt(events, i);
@@ -120,14 +124,23 @@ final class PidfdExitSource implements ExitSource {
                 ready.accept(key);
             }
         }
+        // Dead processes whose parent has not reaped them within the bound: collect() ends them.
+        for (Registration r : reapWait.due(System.nanoTime())) {
+            ready.accept(r.key);
+        }
     }
 
     @Override
     public Wait.Reaped collect(Registration r) throws SyscallException {
         if (!r.child) {
-            return ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+            return ObservedExit.look(r, reapWait, System.nanoTime(), this::awaitHangUp);
         }
         return r.reap(() -> Wait.waitidPidfd(r.pidfd, Wait.WNOHANG));
+    }
+
+    /** Loop thread: the process is a zombie; from now on only its reap (EPOLLHUP) is reported. */
+    private void awaitHangUp(Registration r) throws SyscallException {
+        Epoll.ctl(epoll, Epoll.EPOLL_CTL_MOD, r.pidfd, 0, r.key);
     }
 
     @Override
@@ -143,6 +156,7 @@ final class PidfdExitSource implements ExitSource {
 
     @Override
     public void disarm(Registration r) {
+        reapWait.forget(r);
         // EPOLL_CTL_DEL before the pidfd is closed: a concurrent posix_spawn may briefly hold a
         // copy of it, which would keep the epoll registration alive and fire it again later.
         try {
@@ -167,6 +181,7 @@ final class PidfdExitSource implements ExitSource {
 
     @Override
     public void close() {
+        reapWait.clear();
         wake.close();
         epoll.close();
         arena.close();

@@ -31,10 +31,13 @@ import java.util.function.LongConsumer;
  *       shows a child that is not ours to reap (a JDK child not yet reaped by the JDK), or on
  *       other systems, is every child checked with {@code wait4(pid, WNOHANG)}. So 1,000 idle
  *       children cost one system call per round, not 1,000;
- *   <li>others: {@code kill(pid, 0)} every round, and on Linux {@code /proc/PID/stat} (zombie
- *       state, and a start time that changed because the pid was recycled) for up to
- *       {@link #STAT_CHECKS_PER_ROUND} of them per round, in rotation, to stay cheap when
- *       thousands are watched.
+ *   <li>others (whatever {@code watch(pid)} names, children of this JVM included: observed, never
+ *       reaped): {@code kill(pid, 0)} every round, or, where the kernel keeps the status of reaped
+ *       processes, one {@code PIDFD_GET_INFO} on a pidfd held for that ({@link PidProbe});
+ *       and on Linux {@code /proc/PID/stat} (zombie state, and a start time that changed because
+ *       the pid was recycled) for up to {@link #STAT_CHECKS_PER_ROUND} of them per round, in
+ *       rotation, to stay cheap when thousands are watched. A dead one gets its status as
+ *       {@link ObservedExit} decides (a zombie waits for its reap at most the {@link ReapWait} bound).
  * </ul>
  * With nothing watched the loop blocks without a timeout: no wake-ups when idle.
  *
@@ -58,6 +61,8 @@ final class PollingExitSource implements ExitSource {
     private final Map<Integer, Registration> childrenByPid = new ConcurrentHashMap<>();
     /** Outcomes found in a round, until collect() hands them over (loop thread only). */
     private final Map<Registration, Wait.Reaped> found = new HashMap<>();
+    /** Failures met for one registration in a round, until collect() throws them (loop thread only). */
+    private final Map<Registration, SyscallException> failed = new HashMap<>();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment peekInfo = arena.allocate(Wait.SIGINFO); // loop thread only
     /** Pipe readiness and the wake-up (epoll on Linux, kqueue on macOS). */
@@ -66,6 +71,8 @@ final class PollingExitSource implements ExitSource {
     private long lastRound = System.nanoTime(); // loop thread only
     private final boolean linux = Platform.current().isLinux();
     private int statCursor;
+    private final ReapWait reapWait = ReapWait.withConfiguredBound(); // loop thread only
+    private static final ObservedExit.AwaitReap NEXT_ROUNDS = r -> { }; // the rounds look again
 
     PollingExitSource(long intervalMillis) throws SyscallException {
         if (intervalMillis < 1 || intervalMillis > 100) {
@@ -73,6 +80,7 @@ final class PollingExitSource implements ExitSource {
         }
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
         this.wait = new EventWait();
+        if (linux) ObservedExit.prepare();
     }
 
     /** A source with the interval of {@value #INTERVAL_PROPERTY}, else the default. */
@@ -138,13 +146,24 @@ final class PollingExitSource implements ExitSource {
         if (!scanChildren && armed.size() == childrenByPid.size()) {
             return; // only children, and the peek found none exited: nothing else to look at
         }
+        long now = System.nanoTime();
         List<Registration> nonChildren = new ArrayList<>();
         for (Registration r : armed) {
-            if (found.containsKey(r)) continue;
+            if (found.containsKey(r) || failed.containsKey(r)) continue;
             Wait.Reaped outcome = null;
             if (r.child) {
                 if (!scanChildren) continue;
                 outcome = PidProbe.reapChild(r, Wait.WNOHANG);
+            } else if (r.pidfd != null) {
+                // A status handle: reaped (status kept), or dead and waiting for the reap, or alive.
+                try {
+                    outcome = reapWait.isWaiting(r) ? ObservedExit.look(r, reapWait, now, NEXT_ROUNDS)
+                            : ObservedExit.afterReap(r.pidfd).map(s -> new Wait.Reaped(s, null)).orElse(null);
+                } catch (SyscallException e) {
+                    fail(r, e, ready);
+                    continue;
+                }
+                if (outcome == null && !reapWait.isWaiting(r) && linux) nonChildren.add(r);
             } else if (!Signals.kill(r.pid, 0)) {
                 outcome = ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
             } else if (linux) {
@@ -157,9 +176,22 @@ final class PollingExitSource implements ExitSource {
         for (int i = 0; i < Math.min(n, STAT_CHECKS_PER_ROUND); i++) {
             Registration r = nonChildren.get((statCursor + i) % n);
             Optional<ProcStat> stat = ProcStat.read(r.pid);
-            if (stat.isEmpty() || stat.get().startTime() != r.startTime || stat.get().hasExited()) {
-                report(r, ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD), ready);
+            boolean gone = stat.isEmpty() || stat.get().startTime() != r.startTime;
+            if (!gone && !stat.get().hasExited()) continue;
+            Wait.Reaped outcome;
+            try {
+                if (r.pidfd != null) {
+                    outcome = ObservedExit.look(r, reapWait, now, NEXT_ROUNDS);
+                } else {
+                    // A zombie child of this JVM (not ours): its status without reaping it.
+                    Wait.Reaped peeked = gone ? null : ObservedExit.peekChild(r.pid);
+                    outcome = peeked != null ? peeked : ExitSource.unknown(ExitStatus.UnknownReason.NOT_OUR_CHILD);
+                }
+            } catch (SyscallException e) {
+                fail(r, e, ready);
+                continue;
             }
+            if (outcome != null) report(r, outcome, ready);
         }
         statCursor = n == 0 ? 0 : (statCursor + STAT_CHECKS_PER_ROUND) % n;
     }
@@ -188,16 +220,26 @@ final class PollingExitSource implements ExitSource {
         ready.accept(r.key);
     }
 
+    /** A call about one process failed: that watch fails (collect throws it), not the loop. */
+    private void fail(Registration r, SyscallException e, LongConsumer ready) {
+        failed.put(r, e);
+        ready.accept(r.key);
+    }
+
     @Override
-    public Wait.Reaped collect(Registration r) {
+    public Wait.Reaped collect(Registration r) throws SyscallException {
+        SyscallException e = failed.remove(r);
+        if (e != null) throw e;
         return found.remove(r);
     }
 
     @Override
     public void disarm(Registration r) {
+        reapWait.forget(r);
         armed.remove(r);
         childrenByPid.remove(r.pid, r);
         found.remove(r);
+        failed.remove(r);
     }
 
     @Override
@@ -207,7 +249,9 @@ final class PollingExitSource implements ExitSource {
 
     @Override
     public void close() {
+        reapWait.clear();
         found.clear();
+        failed.clear();
         armed.clear();
         childrenByPid.clear();
         arena.close();

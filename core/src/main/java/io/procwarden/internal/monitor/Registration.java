@@ -33,7 +33,12 @@ public final class Registration {
     /** Identifies the registration in epoll data / kevent udata; 0 is the wake-up. */
     final long key;
     final int pid;
-    /** Our child: we reap it, and it stays registered until reaped even if nobody listens. */
+    /**
+     * Ours: spawned by us ({@link MonitorLoop#registerChild}) or handed to us
+     * ({@link MonitorLoop#adoptChild}). We reap it, and it stays registered until reaped even if
+     * nobody listens. A process merely watched ({@link MonitorLoop#watch}) is never ours, even a
+     * child of this JVM (the JDK's, another library's): it is observed, never reaped.
+     */
     final boolean child;
     /** The pidfd (pidfd backend), owned by this registration; null for the other backends. */
     final Fd pidfd;
@@ -130,7 +135,10 @@ public final class Registration {
         if (reaped) return null;
         try {
             Wait.Reaped r = reap.call();
-            if (r != null) reaped = true;
+            if (r != null) {
+                reaped = true;
+                ReapedChildren.record(pid, r);
+            }
             return r;
         } catch (SyscallException e) {
             if (e.errno() != Errno.ECHILD) throw e;

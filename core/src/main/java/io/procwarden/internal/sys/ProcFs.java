@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 
 /**
  * Reading Linux's kernel pseudo-files ({@code /proc}, and cgroupfs, which works the same way),
@@ -55,5 +56,29 @@ public final class ProcFs {
         } catch (SyscallException | NumberFormatException e) {
             return PID_MAX_LIMIT;
         }
+    }
+
+    /**
+     * The thread group (process) a task id belongs to, from the {@code Tgid:} line of
+     * {@code /proc/ID/status}: the id itself for a process, another pid for a thread that is not
+     * its process's main thread. Empty when there is no such task (or /proc cannot be read).
+     */
+    public static OptionalInt threadGroupOf(int id) {
+        String status;
+        try {
+            status = new String(readFile(Path.of("/proc", Integer.toString(id), "status")), StandardCharsets.US_ASCII);
+        } catch (SyscallException e) {
+            return OptionalInt.empty();
+        }
+        for (String line : status.split("\n")) {
+            if (line.startsWith("Tgid:")) {
+                try {
+                    return OptionalInt.of(Integer.parseInt(line.substring(5).trim()));
+                } catch (NumberFormatException e) {
+                    return OptionalInt.empty();
+                }
+            }
+        }
+        return OptionalInt.empty();
     }
 }
