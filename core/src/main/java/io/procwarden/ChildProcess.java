@@ -472,7 +472,8 @@ public final class ChildProcess implements AutoCloseable {
      * view per child). Its streams are the pipes (or empty streams, as the JDK gives for
      * non-pipe redirects); {@code exitValue()} follows the JDK's Unix convention (128 + signal
      * number for a killed process; -1 if the status is unknown); {@code destroy()} sends
-     * SIGTERM; {@code toHandle()} is available while the child is unreaped.
+     * SIGTERM; {@code toHandle()}, {@code info()}, {@code children()} and {@code descendants()}
+     * describe the live child, and after its exit answer as the JDK's do for an ended process.
      */
     public Process asProcess() {
         return view;
