@@ -77,7 +77,11 @@ public final class LineSubscriber implements Flow.Subscriber<ByteBuffer> {
         if (executor == null) {
             run(step);
         } else {
-            tail = tail.thenRunAsync(() -> run(step), executor);
+            // An executor that rejects the task (shut down) ends it all too, rather than leaving done pending.
+            tail = tail.thenRunAsync(() -> run(step), executor).exceptionally(t -> {
+                if (done.completeExceptionally(t)) subscription.cancel();
+                return null;
+            });
         }
     }
 
