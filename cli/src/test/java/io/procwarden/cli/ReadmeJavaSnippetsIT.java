@@ -99,6 +99,36 @@ class ReadmeJavaSnippetsIT {
         }
     }
 
+    /**
+     * Without the flag, the first line about it is the library's own, naming the flag, once;
+     * the JDK's restricted-method warnings come after it.
+     */
+    @Test
+    void withoutTheFlagTheFirstWarningNamesIt() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target"), "native-access");
+        Path src = Files.writeString(dir.resolve("NoFlag.java"), """
+                public class NoFlag {
+                    public static void main(String[] args) throws Exception {
+                        System.exit(io.procwarden.ProcessSpec.of("true").spawn().waitFor().shellCode());
+                    }
+                }
+                """);
+        String core = Path.of(ProcessSpec.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        assertThat(javac.run(null, null, null, "-cp", core, "-d", dir.toString(), src.toString())).isZero();
+        Path log = dir.resolve("out.log");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", core + java.io.File.pathSeparator + dir, "NoFlag")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = read(log);
+        assertThat(p.exitValue()).as(out).isZero();
+        String ours = "run java with --enable-native-access=ALL-UNNAMED (class path)";
+        assertThat(out.split(java.util.regex.Pattern.quote(ours), -1)).as(out).hasSize(2); // exactly once
+        int jdk = out.indexOf("restricted method");
+        assertThat(jdk < 0 || out.indexOf(ours) < jdk).as("ours comes first: %s", out).isTrue();
+    }
+
     private static String read(Path log) throws IOException {
         return Files.readString(log, StandardCharsets.UTF_8);
     }
