@@ -1,6 +1,7 @@
 package io.procwarden;
 
 import io.procwarden.internal.io.ChildPipes;
+import io.procwarden.internal.io.LineSubscriber;
 import io.procwarden.internal.jail.Containment;
 import io.procwarden.internal.launch.Launched;
 import io.procwarden.internal.monitor.ExitListener;
@@ -13,15 +14,18 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * A process started from a {@link ProcessSpec}: its exit, its signals and its pipes.
@@ -439,6 +443,63 @@ public final class ChildProcess implements AutoCloseable {
         return launched.pipes().cutOff();
     }
 
+    /**
+     * Gives each line of stdout to {@code consumer}, on the monitor thread: keep it short and
+     * never block in it (use {@link #onStdoutLine(Consumer, Executor)} otherwise). Lines are
+     * decoded as UTF-8 (malformed input replaced) and end at {@code '\n'} (a {@code '\r'}
+     * before it is dropped); a last line without one is given at the end; a line over
+     * 1,048,576 chars comes in pieces. Backpressure holds: the
+     * pipe is read only as fast as the consumer takes the lines. Built on
+     * {@link #stdoutPublisher()}: use one or the other.
+     *
+     * @return completes after the last line; fails if the stream fails or the consumer throws
+     *     (the pipe is then closed)
+     * @throws IllegalStateException if stdout is not {@link Redirect#PIPE}
+     */
+    public CompletableFuture<Void> onStdoutLine(Consumer<String> consumer) {
+        return lines(stdoutPublisher(), consumer, null);
+    }
+
+    /**
+     * As {@link #onStdoutLine(Consumer)}, the consumer running on {@code executor}: the lines of
+     * one read as one task, tasks one after the other and in order; the next read waits for it.
+     */
+    public CompletableFuture<Void> onStdoutLine(Consumer<String> consumer, Executor executor) {
+        return lines(stdoutPublisher(), consumer, Objects.requireNonNull(executor, "executor"));
+    }
+
+    /** Each line of stderr, as {@link #onStdoutLine(Consumer)}: on the monitor thread. */
+    public CompletableFuture<Void> onStderrLine(Consumer<String> consumer) {
+        return lines(stderrPublisher(), consumer, null);
+    }
+
+    /** Each line of stderr, as {@link #onStdoutLine(Consumer, Executor)}: on {@code executor}. */
+    public CompletableFuture<Void> onStderrLine(Consumer<String> consumer, Executor executor) {
+        return lines(stderrPublisher(), consumer, Objects.requireNonNull(executor, "executor"));
+    }
+
+    private static CompletableFuture<Void> lines(Flow.Publisher<ByteBuffer> p, Consumer<String> consumer,
+            Executor executor) {
+        LineSubscriber s = new LineSubscriber(consumer, StandardCharsets.UTF_8, executor);
+        p.subscribe(s);
+        return s.done();
+    }
+
+    /**
+     * Kills this child (as {@link #kill()}: its whole cgroup when jailed) when the JVM shuts down
+     * while it still runs: one shared shutdown hook, which runs on {@code System.exit}, the end
+     * of the last non-daemon thread and SIGINT/SIGTERM/SIGHUP, but not on SIGKILL, a crash or
+     * {@code Runtime.halt}. For those, spawn it jailed with
+     * {@link JailSpec#parentDeathSignal(Signal)} (Linux): the kernel then signals it when this
+     * JVM dies, however it dies.
+     *
+     * @return this handle
+     */
+    public ChildProcess killOnJvmExit() {
+        JvmExitKill.register(this);
+        return this;
+    }
+
     private static <T> T pipe(T stream, String name, Redirect r) {
         if (stream == null) throw new IllegalStateException(name + " is not a pipe but " + r);
         return stream;
@@ -472,7 +533,8 @@ public final class ChildProcess implements AutoCloseable {
      * view per child). Its streams are the pipes (or empty streams, as the JDK gives for
      * non-pipe redirects); {@code exitValue()} follows the JDK's Unix convention (128 + signal
      * number for a killed process; -1 if the status is unknown); {@code destroy()} sends
-     * SIGTERM; {@code toHandle()} is available while the child is unreaped.
+     * SIGTERM; {@code toHandle()}, {@code info()}, {@code children()} and {@code descendants()}
+     * describe the live child, and after its exit answer as the JDK's do for an ended process.
      */
     public Process asProcess() {
         return view;

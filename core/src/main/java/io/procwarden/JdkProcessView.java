@@ -101,10 +101,10 @@ final class JdkProcessView extends Process {
     }
 
     /**
-     * {@code ProcessHandle.of(pid)}, only while the child is unreaped: after that the pid may
-     * belong to another process, which the JDK handle would then describe.
-     *
-     * @throws UnsupportedOperationException once the child has been reaped
+     * {@code ProcessHandle.of(pid)} while the child is unreaped; after that a handle that answers
+     * as the JDK's does for its own ended process (not alive, empty info, no children), without
+     * looking at the pid, which may by now belong to another process. {@code info()},
+     * {@code children()} and {@code descendants()} go through this handle (Process's defaults).
      */
     @Override
     public ProcessHandle toHandle() {
@@ -113,13 +113,16 @@ final class JdkProcessView extends Process {
             // Still unreaped after the lookup: the handle is our child, not a reuse of its pid.
             if (h.isPresent() && child.isAlive()) return h.get();
         }
-        throw new UnsupportedOperationException("process " + child.pid() + " has ended and was reaped;"
-                + " its pid may now belong to another process");
+        return new EndedProcessHandle(child.pid());
     }
 
+    /** The JDK's shape: {@code Process[pid=N, exitValue=V]}, {@code exitValue="not exited"} while running. */
     @Override
     public String toString() {
-        return "Process[pid=" + child.pid() + ", " + (child.isAlive() ? "running" : "exited") + "]";
+        CompletableFuture<ExitStatus> f = child.onExit();
+        String value = f.isDone() && !f.isCompletedExceptionally()
+                ? String.valueOf(exitValueOf(f.join())) : "\"not exited\"";
+        return "Process[pid=" + child.pid() + ", exitValue=" + value + "]";
     }
 
     /** The JDK's stdin for a non-pipe redirect: writes fail as on a closed stream. */

@@ -72,6 +72,25 @@ public record ProcessOutput(ExitStatus status, byte[] stdout, byte[] stderr, boo
         return stderrText().lines().toList();
     }
 
+    /**
+     * This output if the process exited with one of {@code expected} (none given: 0), in the
+     * JDK's idiom of checking {@code exitValue()}; a process killed by a signal or of unknown
+     * status never passes. {@code spec.collect().thenApply(ProcessOutput::requireExitValue)}
+     * or {@code output.requireExitValue(0, 1)}.
+     *
+     * @return this
+     * @throws ExitValueException carrying this output, otherwise
+     */
+    public ProcessOutput requireExitValue(int... expected) {
+        int[] ok = expected.length == 0 ? new int[] {0} : expected;
+        if (status instanceof ExitStatus.Exited e) {
+            for (int v : ok) {
+                if (e.code() == v) return this;
+            }
+        }
+        throw new ExitValueException(this, ok);
+    }
+
     @Override
     public String toString() {
         return "ProcessOutput[" + status + ", stdout " + stdout.length + " bytes" + (stdoutTruncated ? " (truncated)" : "")

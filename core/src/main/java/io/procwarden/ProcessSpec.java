@@ -1,10 +1,12 @@
 package io.procwarden;
 
+import io.procwarden.internal.io.BytesPublisher;
 import io.procwarden.internal.launch.Checks;
 import io.procwarden.internal.launch.Launched;
 import io.procwarden.internal.launch.Launcher;
 import io.procwarden.internal.launch.SpawnPlan;
 import io.procwarden.internal.spawn.FdCloser;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What to run and how: an immutable value built fluently; every {@code with}-style method
@@ -123,8 +126,26 @@ public final class ProcessSpec {
         }
     }
 
-    private record Stdio(Redirect in, Redirect out, Redirect err) {
-        static final Stdio INHERIT = new Stdio(Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT);
+    /** {@code input}: bytes fed to a piped stdin at spawn, or null. */
+    private record Stdio(Redirect in, Redirect out, Redirect err, Input input) {
+        static final Stdio INHERIT = new Stdio(Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT, null);
+
+        Stdio(Redirect in, Redirect out, Redirect err) {
+            this(in, out, err, null);
+        }
+    }
+
+    /** Bytes for stdin, compared by content. */
+    private record Input(byte[] bytes) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Input i && Arrays.equals(i.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
     }
 
     /** A new session implies a new process group; asking for a group in a new session changes nothing. */
@@ -215,13 +236,52 @@ public final class ProcessSpec {
     /** The same with stdout redirected: INHERIT, DISCARD, PIPE, {@link Redirect#to} or {@link Redirect#appendTo}. */
     public ProcessSpec stdout(Redirect r) {
         Stdio io = s.stdio();
-        return new ProcessSpec(s.withStdio(new Stdio(io.in(), checkRedirect(r, 1), io.err())));
+        return new ProcessSpec(s.withStdio(new Stdio(io.in(), checkRedirect(r, 1), io.err(), io.input())));
     }
 
     /** The same with stderr redirected: as stdout, or {@link Redirect#TO_STDOUT}. */
     public ProcessSpec stderr(Redirect r) {
         Stdio io = s.stdio();
-        return new ProcessSpec(s.withStdio(new Stdio(io.in(), io.out(), checkRedirect(r, 2))));
+        return new ProcessSpec(s.withStdio(new Stdio(io.in(), io.out(), checkRedirect(r, 2), io.input())));
+    }
+
+    /**
+     * The same with these bytes as stdin: stdin becomes a {@link Redirect#PIPE} that the monitor
+     * thread writes as the child reads, then closes (the child sees end of file). A child that
+     * exits or closes its stdin before reading it all is not an error. A later
+     * {@link #stdin(Redirect)} replaces it.
+     */
+    public ProcessSpec input(byte[] bytes) {
+        Stdio io = s.stdio();
+        return new ProcessSpec(s.withStdio(new Stdio(Redirect.PIPE, io.out(), io.err(),
+                new Input(Objects.requireNonNull(bytes, "bytes").clone()))));
+    }
+
+    /** {@link #input(byte[])} with {@code text} encoded as UTF-8. */
+    public ProcessSpec input(String text) {
+        return input(Objects.requireNonNull(text, "text").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Spawns, collects and closes: {@link ChildProcess#collect(long)} on a child whose stdout and
+     * stderr, where left at {@link Redirect#INHERIT}, are piped. The output as a String is then
+     * {@code collect(cap).join().stdoutText()}; with an exit check,
+     * {@code collect(cap).thenApply(ProcessOutput::requireExitValue)}.
+     *
+     * @param maxBytesPerStream the cap on what is kept of each stream (the rest is read and dropped)
+     * @throws SpawnException as {@link #spawn()}
+     */
+    public CompletableFuture<ProcessOutput> collect(long maxBytesPerStream) throws SpawnException {
+        ProcessSpec piped = this;
+        if (stdout().kind() == Redirect.Kind.INHERIT) piped = piped.stdout(Redirect.PIPE);
+        if (stderr().kind() == Redirect.Kind.INHERIT) piped = piped.stderr(Redirect.PIPE);
+        ChildProcess child = piped.spawn();
+        return child.collect(maxBytesPerStream).whenComplete((o, t) -> child.close());
+    }
+
+    /** {@link #collect(long)} with a cap of {@value ProcessOutput#DEFAULT_MAX_BYTES} bytes per stream. */
+    public CompletableFuture<ProcessOutput> collect() throws SpawnException {
+        return collect(ProcessOutput.DEFAULT_MAX_BYTES);
     }
 
     /**
@@ -290,7 +350,17 @@ public final class ProcessSpec {
         Objects.requireNonNull(monitor, "monitor");
         ChildProcess.Exit exit = new ChildProcess.Exit();
         Launched launched = Launcher.launch(toPlan(), monitor.loop(), exit);
-        return new ChildProcess(this, monitor.loop(), launched, exit);
+        return feedInput(new ChildProcess(this, monitor.loop(), launched, exit));
+    }
+
+    /** Starts writing the {@link #input(byte[])} bytes, if any, to a child spawned from this spec. */
+    ChildProcess feedInput(ChildProcess child) {
+        Input in = s.stdio().input();
+        if (in != null) {
+            // EPIPE (the child did not read it all) is the child's choice, not a failure of ours.
+            child.stdinFrom(new BytesPublisher(in.bytes()));
+        }
+        return child;
     }
 
     /**
@@ -401,7 +471,9 @@ public final class ProcessSpec {
             case Exactly x -> "explicit";
         });
         if (!s.environment().set().isEmpty()) b.append(" + ").append(s.environment().set().keySet());
-        b.append(", stdin ").append(stdin()).append(", stdout ").append(stdout()).append(", stderr ").append(stderr());
+        b.append(", stdin ").append(stdin());
+        if (s.stdio().input() != null) b.append(" (").append(s.stdio().input().bytes().length).append(" bytes given)");
+        b.append(", stdout ").append(stdout()).append(", stderr ").append(stderr());
         if (!s.preserved().isEmpty()) b.append(", fds ").append(s.preserved());
         switch (s.grouping()) {
             case SESSION -> b.append(", new session");

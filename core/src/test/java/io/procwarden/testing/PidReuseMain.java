@@ -17,7 +17,6 @@ import io.procwarden.internal.monitor.Registration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -106,7 +105,12 @@ public final class PidReuseMain {
                     .get(60, TimeUnit.SECONDS).equals(statusA), "");
             a.asProcess().destroy();
             a.asProcess().destroyForcibly();
-            check("A.asProcess().toHandle() refused", throwsUnsupported(() -> a.asProcess().toHandle()), "");
+            // The JDK's answer for an ended process, never B's: not alive, no info, no children, no destroy.
+            ProcessHandle handleA = a.asProcess().toHandle();
+            check("A.asProcess().toHandle() describes the ended A, not B",
+                    !handleA.isAlive() && handleA.info().command().isEmpty() && handleA.children().findAny().isEmpty()
+                            && !handleA.destroyForcibly() && a.asProcess().info().startInstant().isEmpty(),
+                    handleA + " alive=" + handleA.isAlive() + " info=" + handleA.info());
             check("A.isAlive() false", !a.isAlive(), "");
             check("A's registration refuses signal(TERM)", !regA.signal(Signal.TERM.number()), "");
             check("A's registration refuses signalGroup(KILL)", !regA.signalGroup(Signal.KILL.number()), "");
@@ -136,14 +140,5 @@ public final class PidReuseMain {
     private static void check(String name, boolean ok, String detail) {
         if (!ok) failed = true;
         System.out.println("CHECK " + (ok ? "ok" : "FAIL") + " " + name + (detail.isEmpty() ? "" : ": " + detail));
-    }
-
-    private static boolean throwsUnsupported(Callable<?> c) throws Exception {
-        try {
-            c.call();
-            return false;
-        } catch (UnsupportedOperationException expected) {
-            return true;
-        }
     }
 }

@@ -27,6 +27,10 @@ import java.util.Optional;
 public final class Native {
     private Native() {}
 
+    static {
+        NativeAccessCheck.warnOnce(); // before the first restricted call below
+    }
+
     public static final Linker LINKER = Linker.nativeLinker();
     public static final SymbolLookup LIBC = LINKER.defaultLookup();
 
