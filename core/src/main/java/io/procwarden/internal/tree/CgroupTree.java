@@ -1,0 +1,79 @@
+package io.procwarden.internal.tree;
+
+import io.procwarden.Signal;
+import io.procwarden.internal.jail.cgroup.Cgroup;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cgroup rungs: a tree is a cgroup, which no process can leave without privileges. Signals
+ * go through {@link Cgroup#signalAll} (v2 {@code cgroup.kill}, or freeze + signal + thaw);
+ * emptiness is {@link Cgroup#awaitEmpty} (v2 {@code populated 0} by event, v1 the members'
+ * pidfds). The cgroup may also carry the jail's limits.
+ */
+final class CgroupTree implements Tree {
+    /** How long destroy waits for killed members to go. */
+    static final long DESTROY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final TreeRung rung;
+    private final Cgroup cgroup;
+
+    CgroupTree(TreeRung rung, Cgroup cgroup) {
+        this.rung = rung;
+        this.cgroup = cgroup;
+    }
+
+    @Override
+    public TreeRung rung() {
+        return rung;
+    }
+
+    @Override
+    public Optional<Cgroup> cgroup() {
+        return Optional.of(cgroup);
+    }
+
+    @Override
+    public void attach(int pid) throws IOException {
+        cgroup.attach(pid);
+    }
+
+    @Override
+    public boolean signalAll(int signal) throws IOException {
+        return cgroup.signalAll(signal);
+    }
+
+    @Override
+    public boolean awaitEmpty(long deadlineNanos) throws IOException {
+        return cgroup.awaitEmpty(deadlineNanos);
+    }
+
+    @Override
+    public List<Integer> members() throws IOException {
+        return cgroup.pids();
+    }
+
+    @Override
+    public void destroy() throws IOException {
+        // Kill and wait by event first, so that the removal below finds the cgroup empty.
+        try {
+            cgroup.signalAll(Signal.KILL.number());
+            cgroup.awaitEmpty(System.nanoTime() + DESTROY_TIMEOUT_NANOS);
+        } catch (IOException e) {
+            // destroy() below retries the kill and names what is left
+        }
+        cgroup.destroy();
+    }
+
+    @Override
+    public String describe() {
+        return cgroup.describe();
+    }
+
+    @Override
+    public String toString() {
+        return "CgroupTree[" + rung.id() + ", " + cgroup.describe() + "]";
+    }
+}
