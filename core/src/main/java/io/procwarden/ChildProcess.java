@@ -409,6 +409,11 @@ public final class ChildProcess implements AutoCloseable {
         return registration.hasPidfd();
     }
 
+    /** What contains the child beyond its pid (a jail's cgroup, a tree), or null; for tests. */
+    Containment containment() {
+        return launched.containment();
+    }
+
     /** The registration with the monitor, for the test bridge (TestAccess) only. */
     Registration registration() {
         return registration;

@@ -94,6 +94,11 @@ public final class JailedChild implements Containment {
         return Optional.ofNullable(cgroup);
     }
 
+    /** The tree holding the child's whole process tree, with tree containment. */
+    public Optional<Tree> tree() {
+        return Optional.ofNullable(tree);
+    }
+
     /** The exec chain, e.g. {@code "sh stub -> /usr/bin/setpriv -> /bin/cat"}. */
     public String chain() {
         return chain;

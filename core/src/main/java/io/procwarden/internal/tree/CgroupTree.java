@@ -52,6 +52,9 @@ final class CgroupTree implements Tree {
 
     @Override
     public List<Integer> members() throws IOException {
+        for (java.nio.file.Path dir : cgroup.directories()) {
+            if (!java.nio.file.Files.isDirectory(dir)) return List.of(); // destroyed: nothing can be in it
+        }
         return cgroup.pids();
     }
 

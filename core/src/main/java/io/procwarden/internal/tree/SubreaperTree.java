@@ -186,17 +186,21 @@ final class SubreaperTree implements Tree {
         }
     }
 
-    /** Pins the children of every living member that are not members yet; true if any was new. */
+    /** Pins the children of every living member that are not members yet, theirs too; true if any was new. */
     private boolean walk() throws IOException {
         boolean grew = false;
-        for (Member parent : living()) {
+        java.util.ArrayDeque<Member> todo = new java.util.ArrayDeque<>(living());
+        while (!todo.isEmpty()) {
+            Member parent = todo.poll();
             for (int c : DescendantWalk.children(parent.pid)) {
                 Member known = members.get(c);
                 if (known != null && !(known.dead && known.startTime != startTimeOf(c))) continue;
                 DescendantWalk.Pinned p = DescendantWalk.pin(c, parent.pid, parent.pidfd);
                 if (p == null) continue;
                 if (known != null) forget(known); // a dead member's pid, reused inside the tree
-                members.put(c, new Member(p, false));
+                Member m = new Member(p, false);
+                members.put(c, m);
+                todo.add(m);
                 grew = true;
             }
         }
@@ -309,6 +313,7 @@ final class SubreaperTree implements Tree {
 
     @Override
     public synchronized List<Integer> members() throws IOException {
+        if (!destroyed) walk();
         List<Integer> pids = new ArrayList<>();
         for (Member m : living()) pids.add(m.pid);
         return pids;
