@@ -217,8 +217,8 @@ public final class JailLauncher {
                     }
                     Resource.prlimit(pid, r.resource(), soft, hard);
                 }
+                if (tree != null) tree.attach(pid); // first: a subreaper JVM must know the child before any cgroup holds it
                 if (cgroup != null) cgroup.attach(pid);
-                if (tree != null) tree.attach(pid);
             } catch (IOException e) {
                 failure[0] = e;
             }

@@ -37,6 +37,13 @@ final class CgroupTree implements Tree {
 
     @Override
     public void attach(int pid) throws IOException {
+        if (Subreaper.isOn()) {
+            // Its orphans come to us: reap them when they die, never the child itself.
+            long start = io.procwarden.internal.sys.ProcStat.read(pid).map(io.procwarden.internal.sys.ProcStat::startTime)
+                    .orElseThrow(() -> new IOException("pid " + pid + " vanished while being attached"));
+            AdoptedZombies.register(this, cgroup.hierarchyPaths(), pid, start);
+            TreeTracker.addOther(this);
+        }
         cgroup.attach(pid);
     }
 
@@ -67,7 +74,13 @@ final class CgroupTree implements Tree {
         } catch (IOException e) {
             // destroy() below retries the kill and names what is left
         }
-        cgroup.destroy();
+        try {
+            cgroup.destroy();
+        } finally {
+            // still reaped for a while: members that are still dying
+            AdoptedZombies.unregister(this, TimeUnit.MILLISECONDS.toNanos(TreeTracker.DRAIN_MILLIS));
+            TreeTracker.removeOther(this);
+        }
     }
 
     @Override

@@ -36,6 +36,11 @@ public final class Subreaper {
         on = true;
     }
 
+    /** Whether procwarden made this JVM a child subreaper. */
+    static synchronized boolean isOn() {
+        return on;
+    }
+
     /** Whether this JVM is a child subreaper now (asks the kernel). */
     public static boolean active() {
         try {

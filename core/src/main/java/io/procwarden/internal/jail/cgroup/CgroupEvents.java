@@ -2,7 +2,9 @@ package io.procwarden.internal.jail.cgroup;
 
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Epoll;
+import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
+import io.procwarden.internal.ffi.Pidfd;
 import io.procwarden.internal.ffi.Unistd;
 import io.procwarden.internal.sys.ProcFs;
 import java.io.IOException;
@@ -11,6 +13,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,6 +23,11 @@ import java.util.concurrent.TimeUnit;
  * descriptor that has read it: {@code epoll} then reports EPOLLPRI | EPOLLERR (level-triggered
  * until it is read again). So: open, read (which also arms the descriptor), check, wait; on a
  * change open again and repeat, so that no change between the read and the wait is lost.
+ *
+ * <p>kernfs rate-limits a cgroup file's notifications (CGROUP_FILE_NOTIFY_MIN_INTV, 10 ms): a
+ * change within 10 ms of the previous notification is announced only when that time is up,
+ * although the file already shows it. So the wait also reads the file again after 1, 2, 4 and
+ * then every 8 ms, and emptiness is also cued by the members' pidfds.
  *
  * <p>{@code populated} turns 0 when the last process of the cgroup (and of its descendants) has
  * left it, in {@code do_exit} before it becomes a zombie; {@code frozen} turns 1 when every task
@@ -40,20 +49,50 @@ final class CgroupEvents {
      *     or the key is absent (a kernel without it)
      */
     static boolean await(Path dir, String key, long wanted, long deadlineNanos) throws IOException {
+        return await(dir, key, wanted, deadlineNanos, false);
+    }
+
+    /**
+     * Waits until the cgroup at {@code dir} has no process left ({@code populated 0}), or the
+     * deadline. kernfs rate-limits a cgroup file's notifications to one per 10 ms
+     * (CGROUP_FILE_NOTIFY_MIN_INTV), so the listed members' pidfds are in the same epoll set: a
+     * member leaves the cgroup before its pidfd turns readable, so each exit is also a cue to read
+     * the file again, without waiting for the delayed notification.
+     */
+    static boolean awaitUnpopulated(Path dir, long deadlineNanos) throws IOException {
+        return await(dir, "populated", 0, deadlineNanos, true);
+    }
+
+    private static boolean await(Path dir, String key, long wanted, long deadlineNanos, boolean members) throws IOException {
         Path file = dir.resolve("cgroup.events");
+        Map<Integer, Fd> pinned = new HashMap<>();
         try (Fd epoll = Epoll.create(); Arena arena = Arena.ofConfined()) {
-            MemorySegment events = arena.allocate(Epoll.EVENT, 1);
+            MemorySegment events = arena.allocate(Epoll.EVENT, 16);
+            int pause = 1;
             while (true) {
                 try (Fd fd = open(file)) {
                     long v = parse(read(fd, file, arena), key);
                     if (v < 0) throw new IOException(file + " has no \"" + key + "\" key");
                     if (v == wanted) return true;
-                    Epoll.ctl(epoll, Epoll.EPOLL_CTL_ADD, fd, Epoll.EPOLLPRI, 0);
+                    if (members) pinMembers(dir, epoll, pinned);
+                    Epoll.ctl(epoll, Epoll.EPOLL_CTL_ADD, fd, Epoll.EPOLLPRI, -1);
                     try {
                         long left = deadlineNanos - System.nanoTime();
                         if (left <= 0) return false;
-                        int millis = (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left) + 1);
-                        Epoll.await(epoll, events, 1, millis); // a change, EINTR or the deadline: read again
+                        // sleep-ok: kernfs holds a notification back for up to 10 ms after the previous one
+                        // (often the populated change of the attach itself), while the value is already
+                        // current: so the wait also ends after 1, 2, 4, 8 ms to read it again.
+                        int millis = (int) Math.min(pause, TimeUnit.NANOSECONDS.toMillis(left) + 1);
+                        pause = Math.min(pause * 2, 8);
+                        int n = Epoll.await(epoll, events, 16, millis); // a change, an exit, EINTR, a re-read or the deadline
+                        for (int i = 0; i < n; i++) {
+                            Fd exited = pinned.get((int) Epoll.dataAt(events, i));
+                            // level-triggered: an exited member is taken out (its entry stays, so it is not pinned again)
+                            if (exited != null && exited.isOpen()) {
+                                Epoll.ctl(epoll, Epoll.EPOLL_CTL_DEL, exited, 0, 0);
+                                exited.close();
+                            }
+                        }
                     } finally {
                         Epoll.ctl(epoll, Epoll.EPOLL_CTL_DEL, fd, 0, 0);
                     }
@@ -61,6 +100,24 @@ final class CgroupEvents {
             }
         } catch (SyscallException e) {
             throw new IOException("cannot wait for \"" + key + " " + wanted + "\" in " + file + ": " + e.getMessage(), e);
+        } finally {
+            for (Fd fd : pinned.values()) fd.close();
+        }
+    }
+
+    /** Adds a pidfd of each listed member not seen yet to the epoll set (a member gone already is skipped). */
+    private static void pinMembers(Path dir, Fd epoll, Map<Integer, Fd> pinned) throws IOException {
+        for (int pid : CgroupFiles.pids(dir)) {
+            if (pinned.containsKey(pid)) continue;
+            Fd fd;
+            try {
+                fd = Pidfd.open(pid);
+            } catch (SyscallException e) {
+                if (e.errno() == Errno.ESRCH || Errno.meansUnsupported(e.errno())) continue; // gone, or no pidfds: the event alone
+                throw e;
+            }
+            pinned.put(pid, fd);
+            Epoll.ctl(epoll, Epoll.EPOLL_CTL_ADD, fd, Epoll.EPOLLIN, pid);
         }
     }
 

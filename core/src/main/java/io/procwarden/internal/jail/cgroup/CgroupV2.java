@@ -170,7 +170,7 @@ final class CgroupV2 implements Cgroup {
     public boolean awaitEmpty(long deadlineNanos) throws IOException {
         if (!Files.isDirectory(dir)) return true;
         try {
-            return CgroupEvents.await(dir, "populated", 0, deadlineNanos);
+            return CgroupEvents.awaitUnpopulated(dir, deadlineNanos);
         } catch (IOException e) {
             if (!Files.isDirectory(dir)) return true; // removed meanwhile: nothing can be in it
             throw e;
