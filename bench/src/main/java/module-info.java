@@ -14,4 +14,5 @@ module io.procwarden.bench {
     requires io.procwarden;
     requires com.zaxxer.nuprocess;
     requires java.management;
+    requires jdk.management; // the JVM's CPU time (com.sun.management.OperatingSystemMXBean)
 }

@@ -1,21 +1,25 @@
 package io.procwarden;
 
+import io.procwarden.internal.io.ChildPipes;
 import io.procwarden.internal.jail.Containment;
 import io.procwarden.internal.launch.Launched;
 import io.procwarden.internal.monitor.ExitListener;
 import io.procwarden.internal.monitor.MonitorLoop;
 import io.procwarden.internal.monitor.Registration;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +47,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link TreeMechanism}, and {@link #killTree()} and {@link #terminateTree(Duration)} say so
  * explicitly (they refuse an uncontained child); {@link #killedByUs()} tells whether our own
  * kill or terminate ended it.
+ *
+ * <p>Pipes: our ends are non-blocking and served by the monitor's one thread, with the exits.
+ * Read or write them as streams or channels (a virtual thread parks while the pipe is not
+ * ready, a platform thread blocks in poll(2)), have them pushed to a {@link Flow.Subscriber}
+ * with backpressure, or {@link #collect()} everything at once. At the exit the output streams
+ * give what the pipes hold, then what arrives within the {@linkplain #drainTimeout(Duration)
+ * drain timeout}, then end: a grandchild that keeps a pipe open cannot make them hang
+ * ({@link #outputCutOff()}).
  *
  * <p>{@link #close()} closes our ends of the pipes; it does not kill or wait for the child.
  * Thread-safe; the streams themselves are for one user at a time, like any stream. Parameters
@@ -370,33 +382,151 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Our end of the child's stdin pipe (a {@link java.io.FileOutputStream}; close it to give
-     * the child end of file).
+     * Our end of the child's stdin pipe; close it to give the child end of file. Non-blocking
+     * underneath and served by the monitor thread: while the pipe is full a virtual thread
+     * parks (no carrier is held) and a platform thread blocks in poll(2); both are
+     * interruptible ({@link java.io.InterruptedIOException}, the stream stays usable). Writing
+     * to a child that closed its stdin throws an IOException (EPIPE), never a signal; so does
+     * a full pipe once the child has exited.
      *
      * @throws IllegalStateException if stdin is not {@link Redirect#PIPE}
      */
     public OutputStream stdin() {
-        return pipe(launched.stdin(), "stdin", spec.stdin());
+        return pipe(launched.pipes().stdin(), "stdin", spec.stdin());
     }
 
     /**
-     * Our end of the child's stdout pipe (a {@link java.io.FileInputStream}, whose
-     * {@code getChannel()} is interruptible). Read it while the child runs: a full pipe stops
-     * the child.
+     * Our end of the child's stdout pipe, unbuffered, waiting as {@link #stdin()} does. After
+     * the child's exit it gives what the pipe held, then what arrives within the
+     * {@linkplain #drainTimeout(Duration) drain timeout}, then end of file, even while a
+     * grandchild still holds the pipe ({@link #outputCutOff()} then says so).
      *
      * @throws IllegalStateException if stdout is not {@link Redirect#PIPE}
      */
     public InputStream stdout() {
-        return pipe(launched.stdout(), "stdout", spec.stdout());
+        return pipe(launched.pipes().stdout(), "stdout", spec.stdout());
+    }
+
+    /** Our end of the child's stderr pipe, as {@link #stdout()}. @throws IllegalStateException if not piped */
+    public InputStream stderr() {
+        return pipe(launched.pipes().stderr(), "stderr", spec.stderr());
     }
 
     /**
-     * Our end of the child's stderr pipe, as {@link #stdout()}.
+     * {@link #stdin()} as a channel. As NIO channels do, an interrupt of a blocked write closes it
+     * ({@link java.nio.channels.ClosedByInterruptException}).
      *
-     * @throws IllegalStateException if stderr is not {@link Redirect#PIPE}
+     * @throws IllegalStateException if stdin is not {@link Redirect#PIPE}
      */
-    public InputStream stderr() {
-        return pipe(launched.stderr(), "stderr", spec.stderr());
+    public WritableByteChannel stdinChannel() {
+        return pipe(launched.pipes().stdinChannel(), "stdin", spec.stdin());
+    }
+
+    /** {@link #stdout()} as a channel, interruptible as {@link #stdinChannel()}. @throws IllegalStateException if not piped */
+    public ReadableByteChannel stdoutChannel() {
+        return pipe(launched.pipes().stdoutChannel(), "stdout", spec.stdout());
+    }
+
+    /** {@link #stderr()} as a channel, interruptible as {@link #stdinChannel()}. @throws IllegalStateException if not piped */
+    public ReadableByteChannel stderrChannel() {
+        return pipe(launched.pipes().stderrChannel(), "stderr", spec.stderr());
+    }
+
+    /**
+     * The child's stdout pushed to one {@link Flow.Subscriber}, with backpressure: the monitor
+     * thread reads only while the subscriber has demand (one buffer of at most 64 KiB per unit:
+     * a view of the monitor's read buffer, valid until {@code onNext} returns; copy what you
+     * keep), so a subscriber that stops requesting makes the pipe fill and
+     * the child block, and memory stays bounded. {@code onComplete} at end of file or when the
+     * drain after exit ends; {@code onError} if a read fails or the monitor closes; cancelling
+     * closes our end. The subscriber's methods run on the monitor thread: keep them short. Do
+     * not read {@link #stdout()} as well.
+     *
+     * @throws IllegalStateException if stdout is not {@link Redirect#PIPE}
+     */
+    public Flow.Publisher<ByteBuffer> stdoutPublisher() {
+        return pipe(launched.pipes().stdoutPublisher(), "stdout", spec.stdout());
+    }
+
+    /** The child's stderr pushed as {@link #stdoutPublisher()} does. @throws IllegalStateException if not piped */
+    public Flow.Publisher<ByteBuffer> stderrPublisher() {
+        return pipe(launched.pipes().stderrPublisher(), "stderr", spec.stderr());
+    }
+
+    /**
+     * Feeds the child's stdin from {@code source}: the next buffer is requested only when the
+     * previous one is in the pipe, written by the monitor thread as the child reads. When the
+     * source completes, stdin is closed (the child sees end of file).
+     *
+     * @return the number of bytes written, once stdin is closed; fails with an IOException on
+     *     EPIPE (the child closed its stdin) or a full pipe after the child exited, or with the
+     *     source's own error
+     * @throws IllegalStateException if stdin is not {@link Redirect#PIPE} or is already fed
+     */
+    public CompletableFuture<Long> stdinFrom(Flow.Publisher<? extends ByteBuffer> source) {
+        Objects.requireNonNull(source, "source");
+        pipe(launched.pipes().stdin(), "stdin", spec.stdin());
+        return launched.pipes().feedStdin(source);
+    }
+
+    /** {@link #collect(long)} with a cap of {@value ProcessOutput#DEFAULT_MAX_BYTES} bytes per stream. */
+    public CompletableFuture<ProcessOutput> collect() {
+        return collect(ProcessOutput.DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * Collects stdout and stderr (those that are piped) and the exit status, blocking no thread:
+     * the monitor thread reads both pipes as the child writes, keeps up to {@code maxBytesPerStream}
+     * of each (the rest is read and dropped, so the child never blocks) and completes the future
+     * once the child has exited and both streams have ended (end of file, or the drain timeout
+     * after the exit); it fails as soon as either stream fails (e.g. {@link #close()} meanwhile).
+     * Call it once, before reading the streams any other way.
+     *
+     * @throws IllegalArgumentException if {@code maxBytesPerStream} is negative
+     */
+    public CompletableFuture<ProcessOutput> collect(long maxBytesPerStream) {
+        if (maxBytesPerStream < 0) throw new IllegalArgumentException("negative cap: " + maxBytesPerStream);
+        long cap = Math.min(maxBytesPerStream, Integer.MAX_VALUE - 8);
+        ChildPipes p = launched.pipes();
+        CompletableFuture<ChildPipes.Collected> out = p.hasStdout() ? p.collect(true, cap) : NOTHING;
+        CompletableFuture<ChildPipes.Collected> err = p.hasStderr() ? p.collect(false, cap) : NOTHING;
+        CompletableFuture<ProcessOutput> result = CompletableFuture.allOf(out, err, exit.future).thenApply(v -> {
+            ChildPipes.Collected o = out.join();
+            ChildPipes.Collected e = err.join();
+            return new ProcessOutput(exit.future.join(), o.bytes(), e.bytes(), o.truncated(), e.truncated(), p.cutOff());
+        });
+        // A stream that fails (closed, a read error) fails the result at once, exit or not.
+        out.exceptionally(t -> { result.completeExceptionally(t); return null; });
+        err.exceptionally(t -> { result.completeExceptionally(t); return null; });
+        return result;
+    }
+
+    private static final CompletableFuture<ChildPipes.Collected> NOTHING =
+            CompletableFuture.completedFuture(new ChildPipes.Collected(new byte[0], 0, false));
+
+    /**
+     * Sets how long after the exit stdout and stderr still take bytes that were not yet in the
+     * pipe (what the pipe held at the exit is always given). Default
+     * {@link ProcessOutput#DEFAULT_DRAIN_TIMEOUT} (100 ms); effective if set before the exit.
+     *
+     * @return this handle
+     */
+    public ChildProcess drainTimeout(Duration timeout) {
+        launched.pipes().drainTimeout(Objects.requireNonNull(timeout, "timeout"));
+        return this;
+    }
+
+    /** The drain timeout in force. */
+    public Duration drainTimeout() {
+        return launched.pipes().drainTimeout();
+    }
+
+    /**
+     * True if stdout or stderr ended at the drain deadline rather than at end of file: another
+     * process (a grandchild) still held the pipe open, and its later output was not read.
+     */
+    public boolean outputCutOff() {
+        return launched.pipes().cutOff();
     }
 
     private static <T> T pipe(T stream, String name, Redirect r) {
@@ -421,15 +551,15 @@ public final class ChildProcess implements AutoCloseable {
 
     /** Package access for the Process view: the pipe or null. */
     OutputStream stdinOrNull() {
-        return launched.stdin();
+        return launched.pipes().stdin();
     }
 
     InputStream stdoutOrNull() {
-        return launched.stdout();
+        return launched.pipes().stdout();
     }
 
     InputStream stderrOrNull() {
-        return launched.stderr();
+        return launched.pipes().stderr();
     }
 
     /**
@@ -446,14 +576,7 @@ public final class ChildProcess implements AutoCloseable {
     /** Closes our ends of the pipes. Does not kill or wait; idempotent. */
     @Override
     public void close() {
-        for (Closeable c : new Closeable[] {launched.stdin(), launched.stdout(), launched.stderr()}) {
-            if (c == null) continue;
-            try {
-                c.close();
-            } catch (IOException e) {
-                // Nothing was buffered (the streams are unbuffered): a failing close loses nothing.
-            }
-        }
+        launched.pipes().close();
     }
 
     @Override

@@ -2,10 +2,10 @@ package io.procwarden;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.procwarden.testing.TestJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,10 +24,9 @@ class BackendPropertyTest {
 
     @Test
     void aBadValueFailsEveryCallClearlyAndPoisonsNothing() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                "-D" + MonitorBackend.PROPERTY + "=Bogus", "-cp", classPath, Main.class.getName())
+        List<String> command = TestJvm.command(Main.class,
+                List.of("-Xshare:auto", "-D" + MonitorBackend.PROPERTY + "=Bogus"));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true).start();
         p.getOutputStream().close();
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {

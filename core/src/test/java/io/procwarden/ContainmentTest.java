@@ -88,7 +88,7 @@ class ContainmentTest {
         Launched plain = Launcher.launch(spec.toPlan(), monitor.loop(), exit);
         GroupContainment containment = new GroupContainment(plain.registration());
         ChildProcess child = new ChildProcess(spec, monitor.loop(), new Launched(plain.pid(), plain.registration(),
-                plain.stdin(), plain.stdout(), plain.stderr(), containment), exit);
+                plain.pipes(), containment), exit);
         BufferedReader r = new BufferedReader(new InputStreamReader(child.stdout(), StandardCharsets.US_ASCII));
         return new Contained(child, containment, Integer.parseInt(r.readLine().trim()));
     }

@@ -274,8 +274,22 @@ abstract class SpawnContract {
 
     @Test
     void waitForOnAPlatformThreadReapsThereWithPidfds() throws Exception {
-        try (ChildProcess p = spawn(sh("exit 3"))) {
+        // The child exits only once this thread waits on its pidfd: otherwise, on a loaded
+        // machine, the loop may see the exit first, and rightly reap it itself.
+        try (ChildProcess p = spawn(sh("read x; exit 3").stdin(Redirect.PIPE))) {
             CompletableFuture<Thread> completedOn = p.onExit().thenApply(s -> Thread.currentThread());
+            Thread.ofVirtual().start(() -> {
+                long deadline = System.nanoTime() + LONG.toNanos();
+                while (backend() == MonitorBackend.PIDFD && System.nanoTime() < deadline
+                        && !TestAccess.registration(p).toString().contains("DETACHED_FOR_CALLER")) {
+                    Thread.yield(); // no event tells us; the wait is microseconds
+                }
+                try {
+                    p.stdin().close();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
             assertThat(p.waitFor()).isEqualTo(new ExitStatus.Exited(3));
             if (backend() == MonitorBackend.PIDFD) {
                 // Elsewhere the monitor thread completes it (and a thread in get() may run the

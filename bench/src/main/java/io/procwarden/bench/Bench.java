@@ -55,6 +55,7 @@ public final class Bench {
                         case "polling" -> Polling.run(cfg);
                         case "concurrent" -> Concurrent.run(cfg);
                         case "jail" -> JailCost.run(cfg, monitor);
+                        case "stdio" -> StdioReport.run(cfg);
                         case "tree" -> TreeKill.run(cfg, monitor);
                         default -> throw new IllegalArgumentException(id);
                     };

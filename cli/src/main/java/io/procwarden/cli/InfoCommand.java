@@ -3,12 +3,7 @@ package io.procwarden.cli;
 import io.procwarden.FdCloseMechanism;
 import io.procwarden.MonitorBackend;
 import io.procwarden.ProcessSpec;
-import java.io.PrintWriter;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import java.io.PrintStream;
 
 /**
  * {@code procwarden info}: what procwarden sees on this system: OS, kernel, C library, JDK,
@@ -16,34 +11,48 @@ import picocli.CommandLine.Spec;
  * available (the probe's cause: the call and errno that failed), how spawned children lose
  * the descriptors they were not given, and whether they get a pidfd.
  */
-@Command(name = "info",
-        description = "Show the platform facts procwarden depends on: the monitor backend it chose,"
-                + " how children's fds are closed, pidfd support.",
-        footer = {
-            "",
-            "Examples:",
-            "  procwarden info",
-            "  procwarden info | grep backend",
-            "",
-            "Programs using the library can force a backend with the system property",
-            "procwarden.monitor.backend=pidfd|kqueue|polling, and the fd-closing",
-            "mechanism with procwarden.spawn.fdclose=closefrom|cloexec-default|enumerate.",
-            "",
-            "Exit status: 0 ok, 1 internal error, 125 usage error."
-        })
-public final class InfoCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+final class InfoCommand {
+    static final String HELP = """
+            Usage: procwarden info [-h] [--debug]
+            Show the platform facts procwarden depends on: the monitor backend it chose,
+            how children's fds are closed, pidfd support.
+                  --debug   Show the stack trace of errors.
+              -h, --help    Show this help and exit.
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
+            Examples:
+              procwarden info
+              procwarden info | grep backend
 
-    /** Creates the command (picocli instantiates it). */
-    public InfoCommand() {}
+            Programs using the library can force a backend with the system property
+            procwarden.monitor.backend=pidfd|kqueue|polling, and the fd-closing
+            mechanism with procwarden.spawn.fdclose=closefrom|cloexec-default|enumerate.
 
-    @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+            Exit status: 0 ok, 1 internal error, 125 usage error.
+            """;
+
+    private InfoCommand() {}
+
+    /** Reads the options (there are no arguments); false after {@code --help}. */
+    static boolean parse(Args a, Main.Flags flags) {
+        for (String o; (o = a.option()) != null; ) {
+            switch (o) {
+                case "--debug" -> flags.debug = a.flag();
+                case "-h", "--help" -> {
+                    a.flag();
+                    System.out.print(HELP);
+                    return false;
+                }
+                default -> throw a.unknown();
+            }
+        }
+        if (a.hasMore()) {
+            throw a.usage("Unmatched argument at index 0: '" + a.rest().getFirst() + "' (info takes no arguments)");
+        }
+        return true;
+    }
+
+    /** Prints the facts; returns 0. */
+    static int call(PrintStream out) {
         row(out, "os", SystemFacts.operatingSystem());
         row(out, "kernel", SystemFacts.kernel());
         row(out, "libc", SystemFacts.libc());
@@ -92,7 +101,7 @@ public final class InfoCommand implements Callable<Integer> {
                         + " through their pidfd");
     }
 
-    private static void row(PrintWriter out, String key, String value) {
+    private static void row(PrintStream out, String key, String value) {
         out.printf("%-9s %s%n", key + ":", value);
     }
 }

@@ -1,7 +1,7 @@
 package io.procwarden.cli;
 
 /**
- * One JSON object on one line, written by hand (the command has no dependency but picocli):
+ * One JSON object on one line, written by hand (the command depends on nothing but core):
  * names and string values are escaped per RFC 8259, so any program name or message is safe.
  * Keys come out in the order they were added. Not thread-safe; one object per line.
  */

@@ -2,23 +2,18 @@ package io.procwarden.cli;
 
 import io.procwarden.ChildProcess;
 import io.procwarden.ExitStatus;
+import io.procwarden.MonitorBackend;
+import io.procwarden.ProcessMonitor;
 import io.procwarden.ProcessSpec;
 import io.procwarden.ResourceUsage;
+import io.procwarden.Signal;
 import io.procwarden.SpawnException;
-import java.io.PrintWriter;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code procwarden run [OPTIONS] [--] CMD [ARGS]}: runs a command with the hardened defaults
@@ -26,177 +21,220 @@ import picocli.CommandLine.Spec;
  * dispositions) as the leader of its own process group, forwards SIGINT, SIGTERM and SIGHUP to
  * that group, and exits with the command's status, as a shell reports it (128+n for signal n).
  *
- * <p>procwarden's own exit statuses are those of {@code timeout(1)} and {@code env(1)}: 124
- * timed out, 125 procwarden failed (bad option, a file it cannot open), 126 the command was
- * found but cannot be run, 127 it was not found.
+ * <p>The timeout follows GNU {@code timeout(1)}: {@code --signal}, {@code --kill-after},
+ * {@code --preserve-status}, {@code --foreground}, 0 for none, 124 when it expired and 137
+ * when SIGKILL was needed. procwarden's own statuses are those of {@code timeout(1)} and
+ * {@code env(1)}: 125 procwarden failed (bad option, a file it cannot open), 126 the command
+ * was found but cannot be run, 127 it was not found.
  */
-@Command(name = "run",
-        sortOptions = false,
-        customSynopsis = "procwarden run [OPTIONS] [--] CMD [ARG...]",
-        description = {
-            "Run CMD in its own process group with only fds 0, 1, 2 and a clean signal state;",
-            "forward SIGINT, SIGTERM and SIGHUP to its group; exit with its status."},
-        footer = {
-            "",
-            "CMD is looked up on procwarden's own PATH, not on one set with --env.",
-            "FILEs and a relative DIR are taken relative to the current directory.",
-            "SIGINT, SIGTERM and SIGHUP go on to CMD's group (then SIGCONT); procwarden",
-            "ends when CMD does. CMD's group is not the terminal's foreground group: like",
-            "a background job, it stops if it reads from the terminal.",
-            "",
-            "Examples:",
-            "  procwarden run -- make test            exit with make's status",
-            "  procwarden run --timeout 30s --grace 2s -- ./server",
-            "                                         SIGTERM after 30 s, SIGKILL 2 s later",
-            "  procwarden run --env-keep PATH --env LANG=C -- env   only these two",
-            "  procwarden run --stdout out.log --append --status -- ./job",
-            "  procwarden run --json -- sh -c 'exit 3' 2>&1 | tail -n 1",
-            "  procwarden run --preserve-fd 3 -- cat /dev/fd/3 3<input.txt",
-            "",
-            "--status prints on stderr: pid, how it ended, wall and CPU time, peak RSS.",
-            "--json prints one JSON object on stderr, the same keys every time:",
-            "  pid, status (exited|signaled|unknown), code, signal, core_dumped,",
-            "  timed_out, wall_ms, cpu_ms, user_cpu_ms, sys_cpu_ms, peak_rss_bytes,",
-            "  peak_rss_exact, exit; or {\"status\":\"not_started\",\"errno\":...,",
-            "  \"message\":...,\"exit\":...}. On Linux a child's peak RSS includes",
-            "  procwarden's own at the spawn: '<=' (peak_rss_exact false) marks that.",
-            "",
-            "Exit status: CMD's status; 128+N if signal N killed it; 124 timed out;",
-            "125 procwarden failed (bad option, unusable file or fd); 126 CMD cannot",
-            "be run (not executable, bad format); 127 CMD not found."
-        })
-public final class RunCommand implements Callable<Integer> {
+final class RunCommand {
     /** Exit status when procwarden itself fails (bad option, unusable file), as {@code timeout(1)}. */
     static final int EXIT_FAILED = 125;
     /** Exit status when CMD exists but cannot be run, as {@code env(1)}. */
     static final int EXIT_CANNOT_RUN = 126;
     /** Exit status when CMD is not found, as {@code env(1)}. */
     static final int EXIT_NOT_FOUND = 127;
-    /** Time between SIGTERM and SIGKILL when {@code --timeout} expires and no {@code --grace} is given. */
+    /** Time between the timeout's signal and SIGKILL when no {@code --grace} is given. */
     static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
 
-    @Spec
-    CommandSpec spec;
-
-    @ParentCommand
-    Main main;
-
-    @Option(names = "--timeout", paramLabel = "DUR", converter = Durations.Converter.class,
-            description = "After DUR (500ms, 5s, 2m, 1h), SIGTERM to CMD's group, then exit 124.")
-    Duration timeout;
-
-    @Option(names = "--grace", paramLabel = "DUR", converter = Durations.Converter.class,
-            description = "With --timeout: SIGKILL to the group DUR after the SIGTERM (default: 10s).")
-    Duration grace;
-
-    @Option(names = "--env-clear", description = "Start CMD with an empty environment.")
+    private final Main.Flags flags;
+    Duration timeout; // null: none given; zero: none, as GNU's 0
+    Duration grace;   // null: DEFAULT_GRACE; zero: never SIGKILL
+    String graceOption; // the name it was given by, for messages
+    Signal signal = Signal.TERM;
+    boolean preserveStatus;
+    boolean foreground;
     boolean envClear;
-
-    @Option(names = "--env-keep", paramLabel = "NAME",
-            description = "Keep only NAME of procwarden's environment (repeatable; implies --env-clear).")
-    List<String> envKeep = new ArrayList<>();
-
-    @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Set a variable for CMD (repeatable).")
-    List<String> env = new ArrayList<>();
-
-    @Option(names = "--cwd", paramLabel = "DIR", description = "Run CMD in DIR.")
+    final List<String> envKeep = new ArrayList<>();
+    final List<String> env = new ArrayList<>();
     Path cwd;
-
-    @Option(names = "--stdout", paramLabel = "FILE", description = "Write CMD's stdout to FILE (truncated first).")
     Path stdout;
-
-    @Option(names = "--stderr", paramLabel = "FILE",
-            description = "Write CMD's stderr to FILE (may be the --stdout FILE).")
     Path stderr;
-
-    @Option(names = "--append", description = "Append to the --stdout and --stderr FILEs instead.")
     boolean append;
-
-    @Option(names = "--preserve-fd", paramLabel = "N",
-            description = "Pass procwarden's fd N on to CMD as fd N (repeatable; N >= 3).")
-    List<Integer> preserveFds = new ArrayList<>();
-
-    @Option(names = "--new-session", description = "Start CMD in a new session (setsid): no controlling terminal.")
+    final List<Integer> preserveFds = new ArrayList<>();
     boolean newSession;
-
-    @Option(names = "--status", description = "When CMD ends, print how, its wall and CPU time and peak RSS on stderr.")
     boolean status;
-
-    @Option(names = "--json", description = "When CMD ends, print one JSON line about it on stderr.")
     boolean json;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    @Parameters(paramLabel = "CMD", arity = "1..*",
-            description = "The command and its arguments (everything after the first non-option word, or after --).")
     List<String> command;
 
-    /** Creates the command (picocli instantiates it). */
-    public RunCommand() {}
+    private RunCommand(Main.Flags flags) {
+        this.flags = flags;
+    }
 
-    @Override
-    public Integer call() throws InterruptedException {
-        PrintWriter err = spec.commandLine().getErr();
+    /**
+     * Reads run's options up to the first word that is not one (or {@code --}): the rest is
+     * CMD, whose own options are its own. Empty when {@code --help} was asked for (and printed).
+     */
+    static Optional<RunCommand> parse(Args a, Main.Flags flags) {
+        RunCommand r = new RunCommand(flags);
+        for (String o; (o = a.option()) != null; ) {
+            switch (o) {
+                case "--timeout" -> r.timeout = a.value("DUR", Durations::parse);
+                case "--grace", "-k", "--kill-after" -> {
+                    r.graceOption = o;
+                    r.grace = a.value("DUR", Durations::parse);
+                }
+                case "-s", "--signal" -> r.signal = a.value("SIG", RunCommand::signal);
+                case "--preserve-status" -> r.preserveStatus = a.flag();
+                case "--foreground" -> r.foreground = a.flag();
+                case "--env-clear" -> r.envClear = a.flag();
+                case "--env-keep" -> r.envKeep.add(a.value("NAME"));
+                case "--env" -> r.env.add(a.value("NAME=VALUE"));
+                case "--cwd" -> r.cwd = a.value("DIR", Path::of);
+                case "--stdout" -> r.stdout = a.value("FILE", Path::of);
+                case "--stderr" -> r.stderr = a.value("FILE", Path::of);
+                case "--append" -> r.append = a.flag();
+                case "--preserve-fd" -> r.preserveFds.add(a.value("N", RunCommand::fd));
+                case "--new-session" -> r.newSession = a.flag();
+                case "--status" -> r.status = a.flag();
+                case "--json" -> r.json = flags.json = a.flag();
+                case "--debug" -> flags.debug = a.flag();
+                case "-h", "--help" -> {
+                    a.flag();
+                    System.out.print(RunHelp.TEXT);
+                    return Optional.empty();
+                }
+                default -> throw a.unknown();
+            }
+        }
+        if (!a.hasMore()) {
+            throw a.usage("Missing required parameter: 'CMD'");
+        }
+        r.command = List.copyOf(a.rest());
+        return Optional.of(r);
+    }
+
+    /**
+     * {@code --json} among run's words before {@code --}: for a usage error found before the
+     * parser reached it, so that the last stderr line is still JSON.
+     */
+    static boolean jsonWord(String[] args) {
+        for (String w : args) {
+            if (w.equals("--")) return false;
+            if (w.equals("--json")) return true;
+        }
+        return false;
+    }
+
+    private static Signal signal(String name) {
+        return Signal.byName(name).orElseThrow(() -> new IllegalArgumentException(
+                "no such signal \"" + name + "\" (a name as kill -l lists it, or a number 1-64)"));
+    }
+
+    private static Integer fd(String n) {
+        try {
+            return Integer.parseInt(n.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not an fd number: \"" + n + "\"");
+        }
+    }
+
+    /** Runs CMD to its end; returns procwarden's exit status. */
+    int call() {
+        PrintStream err = System.err;
+        MonitorBackend backend = backend();
         ProcessSpec processSpec = RunOptions.toProcessSpec(this);
         // Before the spawn: a signal that comes between spawn and attach is held, not lost.
-        SignalForwarder forwarder = SignalForwarder.install(err);
+        SignalForwarder forwarder = SignalForwarder.install(err, !foreground);
         long start = System.nanoTime();
-        ChildProcess child;
-        try {
-            child = processSpec.spawn();
-        } catch (SpawnException e) {
-            return notStarted(e, err);
-        }
-        try (child) {
-            forwarder.attach(child);
-            ExitStatus exit = timeout == null ? child.waitFor() : child.waitFor(timeout).orElse(null);
-            boolean timedOut = exit == null;
-            if (timedOut) {
-                exit = terminate(child);
+        // A monitor of our own, closed before we exit: its thread then is out of epoll_wait. A
+        // thread in a native call at exit makes the JVM wait for it, 300 ms (docs/startup.md).
+        try (ProcessMonitor monitor = ProcessMonitor.create(backend)) {
+            ChildProcess child;
+            try {
+                child = processSpec.spawn(monitor);
+            } catch (SpawnException e) {
+                return notStarted(e, err);
             }
-            Duration wall = Duration.ofNanos(System.nanoTime() - start);
-            int code = exitCode(child, exit, timedOut, err);
-            Optional<ResourceUsage> usage = child.resourceUsage();
-            long floor = SystemFacts.ownPeakRssBytes().orElse(0);
-            boolean peakExact = usage.isPresent() && usage.get().peakRssBytes() > floor;
-            RunReport report = new RunReport(child.pid(), exit, wall, usage, peakExact, timedOut ? timeout : null, code);
-            if (status) {
-                err.println(report.statusLine());
+            try (child) {
+                forwarder.attach(child);
+                Outcome o = await(child);
+                Duration wall = Duration.ofNanos(System.nanoTime() - start);
+                int code = exitCode(child, o, err);
+                Optional<ResourceUsage> usage = child.resourceUsage();
+                long floor = SystemFacts.ownPeakRssBytes().orElse(0);
+                boolean peakExact = usage.isPresent() && usage.get().peakRssBytes() > floor;
+                RunReport report = new RunReport(child.pid(), o.status, wall, usage, peakExact,
+                        o.timedOut ? timeout : null, code);
+                if (status) {
+                    err.println(report.statusLine());
+                }
+                if (json) {
+                    err.println(report.json());
+                }
+                err.flush();
+                return code;
             }
-            if (json) {
-                err.println(report.json());
-            }
-            err.flush();
-            return code;
+        } catch (InterruptedException e) {
+            throw new IllegalStateException("interrupted while waiting for " + command.getFirst(), e);
         }
     }
 
-    /** SIGTERM to the group now, SIGKILL after the grace; returns how the child ended. */
-    private ExitStatus terminate(ChildProcess child) throws InterruptedException {
+    /**
+     * The selected backend; a bad {@code -Dprocwarden.monitor.backend} is a usage error: one
+     * line naming the value, status 125, before anything is started.
+     */
+    private static MonitorBackend backend() {
         try {
-            return child.terminateGroup(grace == null ? DEFAULT_GRACE : grace).get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot stop pid " + child.pid() + " after the timeout: "
-                    + e.getCause().getMessage(), e.getCause());
+            return MonitorBackend.selected();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new UsageException("run", e.getMessage(), e);
         }
     }
 
-    private static int exitCode(ChildProcess child, ExitStatus exit, boolean timedOut, PrintWriter err) {
-        if (timedOut) {
-            return Main.EXIT_TIMEOUT;
+    /** How CMD ended, and whether the timeout had expired first. */
+    private record Outcome(ExitStatus status, boolean timedOut) {}
+
+    /**
+     * Waits for CMD; when the timeout expires, sends the signal, and SIGKILL after the grace
+     * (to the group, or to CMD alone with {@code --foreground}, as GNU does).
+     */
+    private Outcome await(ChildProcess child) throws InterruptedException {
+        boolean limited = timeout != null && !timeout.isZero();
+        Optional<ExitStatus> exit = limited ? child.waitFor(timeout) : Optional.of(child.waitFor());
+        if (exit.isPresent()) {
+            return new Outcome(exit.get(), false);
         }
-        if (exit instanceof ExitStatus.Unknown u) {
+        send(child, signal);
+        Duration g = grace == null ? DEFAULT_GRACE : grace;
+        if (!signal.equals(Signal.KILL) && !g.isZero()) {
+            exit = child.waitFor(g);
+            if (exit.isEmpty()) {
+                send(child, Signal.KILL);
+            }
+        }
+        return new Outcome(exit.isPresent() ? exit.get() : child.waitFor(), true);
+    }
+
+    /** A signal to CMD's group (then SIGCONT, so that a stopped group takes it), or to CMD alone. */
+    private void send(ChildProcess child, Signal s) {
+        if (foreground) {
+            child.signal(s);
+        } else if (child.signalGroup(s) && !s.equals(Signal.KILL) && !s.equals(Signal.CONT)) {
+            child.signalGroup(Signal.CONT);
+        }
+    }
+
+    /**
+     * GNU's rule: 124 after a timeout, unless SIGKILL ended CMD (137: the KILL was needed) or
+     * {@code --preserve-status} asks for CMD's own status.
+     */
+    private int exitCode(ChildProcess child, Outcome o, PrintStream err) {
+        if (o.status instanceof ExitStatus.Unknown u) {
             err.println("procwarden: pid " + child.pid() + " ended, but its status is unknown: "
                     + u.reason().description());
-            return EXIT_FAILED;
+            return o.timedOut && !preserveStatus ? Main.EXIT_TIMEOUT : EXIT_FAILED;
         }
-        return exit.shellCode();
+        boolean killed = o.status instanceof ExitStatus.Signaled s && s.signal().equals(Signal.KILL);
+        if (o.timedOut && !killed && !preserveStatus) {
+            return Main.EXIT_TIMEOUT;
+        }
+        return o.status.shellCode();
     }
 
-    private int notStarted(SpawnException e, PrintWriter err) {
+    private int notStarted(SpawnException e, PrintStream err) {
         int code = exitCode(e);
-        if (main != null && main.debug) {
+        if (flags.debug) {
             e.printStackTrace(err);
         }
         err.println("procwarden: " + e.getMessage());

@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Set;
-import picocli.CommandLine;
-import picocli.CommandLine.ParameterException;
 
 /**
  * Turns the options of {@code run} into a {@link ProcessSpec}, checking first everything that
@@ -34,9 +32,11 @@ final class RunOptions {
 
     /** The spec for {@code run}'s options and command. */
     static ProcessSpec toProcessSpec(RunCommand o) {
-        CommandLine cl = o.spec.commandLine();
         if (o.grace != null && o.timeout == null) {
-            throw usage(cl, "--grace needs --timeout (it is the time between SIGTERM and SIGKILL)");
+            throw usage(o.graceOption + " needs --timeout (it is the time between the timeout's signal and SIGKILL)");
+        }
+        if (o.foreground && o.newSession) {
+            throw usage("--foreground and --new-session exclude each other (a new session has no terminal)");
         }
         try {
             ProcessSpec p = ProcessSpec.of(o.command);
@@ -46,47 +46,48 @@ final class RunOptions {
             for (String setting : o.env) {
                 int eq = setting.indexOf('=');
                 if (eq <= 0) {
-                    throw usage(cl, "--env \"" + setting + "\": use NAME=VALUE");
+                    throw usage("--env \"" + setting + "\": use NAME=VALUE");
                 }
                 p = p.env(setting.substring(0, eq), setting.substring(eq + 1));
             }
             if (o.cwd != null) {
-                p = p.directory(directory(cl, o.cwd));
+                p = p.directory(directory(o.cwd));
             }
             if (o.stdout != null) {
-                p = p.stdout(output(cl, "--stdout", o.stdout, o.append));
+                p = p.stdout(output("--stdout", o.stdout, o.append));
             }
             if (o.stderr != null) {
                 // One open file for both, as the shell's >FILE 2>&1: two would overwrite each other.
                 p = p.stderr(o.stdout != null && sameFile(o.stdout, o.stderr)
                         ? Redirect.TO_STDOUT
-                        : output(cl, "--stderr", o.stderr, o.append));
+                        : output("--stderr", o.stderr, o.append));
             }
             Set<Integer> launcherFds = launcherFds();
             for (int fd : o.preserveFds) {
                 if (fd <= 2) {
-                    throw usage(cl, "--preserve-fd " + fd + ": fds 0, 1 and 2 are always passed on"
+                    throw usage("--preserve-fd " + fd + ": fds 0, 1 and 2 are always passed on"
                             + " (--stdout and --stderr redirect them)");
                 }
                 if (launcherFds != null && !launcherFds.contains(fd)) {
-                    throw usage(cl, "--preserve-fd " + fd + ": fd " + fd + " was not open when procwarden started"
+                    throw usage("--preserve-fd " + fd + ": fd " + fd + " was not open when procwarden started"
                             + " (open it in the shell, e.g. " + fd + "<FILE)");
                 }
                 p = p.preserveFd(fd, fd);
             }
-            return o.newSession ? p.newSession() : p.newProcessGroup();
+            // --foreground: CMD stays in our group, the terminal's foreground group if we are in it.
+            return o.newSession ? p.newSession() : o.foreground ? p : p.newProcessGroup();
         } catch (IllegalArgumentException e) { // NUL in an argument, '=' in a name, ...
-            throw usage(cl, e.getMessage());
+            throw usage(e.getMessage());
         }
     }
 
-    private static Path directory(CommandLine cl, Path dir) {
+    private static Path directory(Path dir) {
         String problem = !Files.exists(dir) ? "no such directory"
                 : !Files.isDirectory(dir) ? "not a directory"
                 : !Files.isExecutable(dir) ? "permission denied"
                 : null;
         if (problem != null) {
-            throw usage(cl, "--cwd " + dir + ": " + problem);
+            throw usage("--cwd " + dir + ": " + problem);
         }
         return dir;
     }
@@ -96,7 +97,7 @@ final class RunOptions {
      * missing file is opened (created, not truncated: the spawn truncates it unless appending);
      * anything else (a FIFO would block the open until a reader comes) is only checked.
      */
-    private static Redirect output(CommandLine cl, String option, Path file, boolean append) {
+    private static Redirect output(String option, Path file, boolean append) {
         String problem = null;
         if (Files.isDirectory(file)) {
             problem = "is a directory";
@@ -110,7 +111,7 @@ final class RunOptions {
             }
         }
         if (problem != null) {
-            throw usage(cl, option + " " + file + ": cannot open for writing: " + problem);
+            throw usage(option + " " + file + ": cannot open for writing: " + problem);
         }
         return append ? Redirect.appendTo(file) : Redirect.to(file);
     }
@@ -147,7 +148,7 @@ final class RunOptions {
         };
     }
 
-    private static ParameterException usage(CommandLine cl, String message) {
-        return new ParameterException(cl, message);
+    private static UsageException usage(String message) {
+        return new UsageException("run", message);
     }
 }

@@ -74,6 +74,16 @@ record RunReport(long pid, ExitStatus status, Duration wall, Optional<ResourceUs
                 .put("exit", exit).toString();
     }
 
+    /**
+     * For {@code --json} when procwarden itself failed (bad option, unusable file, internal
+     * error): {@code {"status":"error","errno":null,"message":...,"exit":125}}, the keys of
+     * {@link #notStartedJson}, so that the last stderr line is JSON whatever happened.
+     */
+    static String errorJson(String message, int exit) {
+        return new JsonLine().put("status", "error").putNull("errno").put("message", message)
+                .put("exit", exit).toString();
+    }
+
     private static String seconds(Duration d) {
         return String.format(Locale.ROOT, "%.3fs", d.toNanos() / 1e9);
     }

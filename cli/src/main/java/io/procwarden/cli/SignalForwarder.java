@@ -2,7 +2,7 @@ package io.procwarden.cli;
 
 import io.procwarden.ChildProcess;
 import io.procwarden.Signal;
-import java.io.PrintWriter;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,17 +32,24 @@ import java.util.List;
 final class SignalForwarder {
     private static final List<Signal> FORWARDED = List.of(Signal.INT, Signal.TERM, Signal.HUP);
 
-    private final PrintWriter err;
+    private final PrintStream err;
+    private final boolean group;
     private final List<Signal> pending = new ArrayList<>(); // guarded by this
     private ChildProcess child; // guarded by this
 
-    private SignalForwarder(PrintWriter err) {
+    private SignalForwarder(PrintStream err, boolean group) {
         this.err = err;
+        this.group = group;
     }
 
-    /** Installs the handlers; call before spawning, so that no signal is lost in between. */
-    static SignalForwarder install(PrintWriter err) {
-        SignalForwarder forwarder = new SignalForwarder(err);
+    /**
+     * Installs the handlers; call before spawning, so that no signal is lost in between.
+     *
+     * @param group true: signals go to the child's process group (then SIGCONT); false
+     *     ({@code --foreground}, as GNU timeout): to the child alone
+     */
+    static SignalForwarder install(PrintStream err, boolean group) {
+        SignalForwarder forwarder = new SignalForwarder(err, group);
         for (Signal s : FORWARDED) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(s.shortName()), received -> forwarder.received(s));
@@ -73,11 +80,13 @@ final class SignalForwarder {
     private void forward(Signal signal) {
         try {
             // False once the child has been reaped: procwarden is about to exit anyway.
-            if (child.signalGroup(signal)) {
+            if (!group) {
+                child.signal(signal);
+            } else if (child.signalGroup(signal)) {
                 child.signalGroup(Signal.CONT);
             }
         } catch (UncheckedIOException e) {
-            err.println("procwarden: cannot forward " + signal.name() + " to process group " + child.pid()
+            err.println("procwarden: cannot forward " + signal.name() + " to " + (group ? "process group " : "pid ") + child.pid()
                     + ": " + e.getCause().getMessage());
             err.flush();
         }

@@ -3,29 +3,15 @@ package io.procwarden.cli;
 import io.procwarden.ExitStatus;
 import io.procwarden.MonitorBackend;
 import io.procwarden.ProcessMonitor;
-import java.io.PrintWriter;
+import java.io.PrintStream;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code procwarden wait PID...}: waits until the processes exit, printing one line per exit
@@ -34,111 +20,141 @@ import picocli.CommandLine.TypeConversionException;
  * <p>The processes need not be our children (they never are: we did not start them), so the
  * status is usually "status unknown: not our child". The waiting is the monitor's: one
  * {@link ProcessMonitor} thread learns of each exit (pidfd, kqueue or polling) and completes a
- * future; this command waits on those futures, with the timeout as the only deadline.
+ * future; this command waits on those futures, with the timeout as the only deadline. A pid
+ * with no process is reported at once and the others are still waited for; the status is then 2.
  */
-@Command(name = "wait",
-        sortOptions = false,
-        description = "Wait until processes exit; print one line per exit as it happens: "
-                + "ISO-8601 time, pid, status.",
-        footer = {
-            "",
-            "Examples:",
-            "  procwarden wait 4242                     until 4242 exits",
-            "  procwarden wait --timeout 30s 4242 4243  until both exit, at most 30 s",
-            "  procwarden wait --any 4242 4243          until the first of them exits",
-            "  procwarden wait --backend polling 4242   force the polling backend",
-            "",
-            "Output, one line per exit:",
-            "  2025-06-01T12:00:00.123+02:00 4242 status unknown: not our child",
-            "",
-            "Exit status: 0 all exited (--any: one did), 1 internal error,",
-            "2 no such process, 124 timed out, 125 usage error (bad option, duration, pid)."
-        })
-public final class WaitCommand implements Callable<Integer> {
-    private static final DateTimeFormatter TIME =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneId.systemDefault());
+final class WaitCommand {
+    static final String HELP = """
+            Usage: procwarden wait [-hv] [--any] [--debug] [--backend=NAME] [--timeout=DUR]
+                                   PID...
+            Wait until processes exit; print one line per exit as it happens: ISO-8601
+            time, pid, status.
+                  PID...           The processes to wait for.
+                  --timeout=DUR    Give up after DUR (500ms, 1.5s, 2m, 1h, 1d; a plain
+                                     number is seconds; 0: only check) with status 124.
+                  --any            Stop at the first exit instead of waiting for all.
+                  --backend=NAME   Monitor backend: pidfd, kqueue, polling or auto
+                                     (default: auto, the best available).
+              -v, --verbose        Say on stderr when every watch is in place, and with
+                                     which backend.
+              -h, --help           Show this help and exit.
+                  --debug          Show the stack trace of errors.
 
-    @Spec
-    CommandSpec spec;
+            A PID with no process (none now, or above the system's pid_max) is named on
+            stderr at once ("procwarden: no such process: PID"); the others are still
+            waited for, and the exit status is 2 when they are done.
 
-    @Option(names = "--timeout", paramLabel = "DUR", converter = Durations.Converter.class,
-            description = "Give up after DUR (500ms, 5s, 2m, 1h; a plain number is seconds) with status 124.")
-    Duration timeout;
+            Examples:
+              procwarden wait 4242                     until 4242 exits
+              procwarden wait --timeout 30s 4242 4243  until both exit, at most 30 s
+              procwarden wait --any 4242 4243          until the first of them exits
+              procwarden wait --backend polling 4242   force the polling backend
 
-    @Option(names = "--any", description = "Stop at the first exit instead of waiting for all.")
-    boolean any;
+            Output, one line per exit:
+              2025-06-01T12:00:00.123+02:00 4242 status unknown: not our child
 
-    @Option(names = "--backend", paramLabel = "NAME",
-            description = "Monitor backend: pidfd, kqueue, polling or auto (default: auto, the best available).")
-    String backend = "auto";
+            Exit status: 0 all exited (--any: one did), 1 internal error,
+            2 no such process (after waiting for the others), 124 timed out,
+            125 usage error (bad option, duration, pid).
+            """;
 
-    @Option(names = {"-v", "--verbose"},
-            description = "Say on stderr when every watch is in place, and with which backend.")
-    boolean verbose;
+    private final Main.Flags flags;
+    private Duration timeout;
+    private boolean any;
+    private String backend = "auto";
+    private boolean verbose;
+    private final List<Long> pids = new ArrayList<>();
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
+    private WaitCommand(Main.Flags flags) {
+        this.flags = flags;
+    }
 
-    @Parameters(paramLabel = "PID", arity = "1..*", converter = PidConverter.class,
-            description = "The processes to wait for.")
-    List<Long> pids;
+    /** Reads the options and pids (in any order; {@code --} ends the options); empty after {@code --help}. */
+    static Optional<WaitCommand> parse(Args a, Main.Flags flags) {
+        WaitCommand w = new WaitCommand(flags);
+        while (true) {
+            String o = a.option();
+            if (o == null) {
+                if (!a.hasMore()) break;
+                w.pids.add(pid(a, a.positional()));
+                continue;
+            }
+            switch (o) {
+                case "--timeout" -> w.timeout = a.value("DUR", Durations::parse);
+                case "--any" -> w.any = a.flag();
+                case "--backend" -> w.backend = a.value("NAME");
+                case "-v", "--verbose" -> w.verbose = a.flag();
+                case "--debug" -> flags.debug = a.flag();
+                case "-h", "--help" -> {
+                    a.flag();
+                    System.out.print(HELP);
+                    return Optional.empty();
+                }
+                default -> throw a.unknown();
+            }
+        }
+        if (w.pids.isEmpty()) {
+            throw a.usage("Missing required parameter: 'PID'");
+        }
+        return Optional.of(w);
+    }
 
-    /** Creates the command (picocli instantiates it). */
-    public WaitCommand() {}
+    private static long pid(Args a, String value) {
+        try {
+            long pid = Long.parseLong(value.strip());
+            if (pid > 0) {
+                return pid;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw a.usage("Invalid value for PID: not a pid: \"" + value + "\" (a positive number)");
+    }
 
-    /** One exit, as the monitor thread reported it. */
-    private record Exit(long pid, ExitStatus status, Throwable error, Instant at) {}
-
-    @Override
-    public Integer call() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+    /** Waits; returns the exit status. */
+    int call() {
+        PrintStream err = System.err;
         long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
         try (ProcessMonitor monitor = ProcessMonitor.create(chooseBackend())) {
             Map<Long, CompletableFuture<ExitStatus>> watches = new LinkedHashMap<>();
+            List<String> missing = new ArrayList<>();
             for (long pid : new LinkedHashSet<>(pids)) {
-                watches.put(pid, watch(monitor, pid));
+                // The monitor answers NO_SUCH_PROCESS only at once, from watch(), for a pid with
+                // no process; an exit after the watch is in place is reported otherwise.
+                Watch w = watch(monitor, pid);
+                if (w.future() == null) {
+                    missing.add(pid + w.missing());
+                } else {
+                    watches.put(pid, w.future());
+                }
             }
-            // The monitor answers NO_SUCH_PROCESS only at once, from watch(), for a pid with no
-            // process; an exit after the watch is in place is reported otherwise.
-            List<Long> missing = watches.entrySet().stream()
-                    .filter(e -> e.getValue().getNow(null) instanceof ExitStatus.Unknown u
-                            && u.reason() == ExitStatus.UnknownReason.NO_SUCH_PROCESS)
-                    .map(Map.Entry::getKey)
-                    .toList();
-            if (!missing.isEmpty()) {
-                missing.forEach(pid -> err.println("procwarden: no such process: " + pid));
-                err.flush();
+            missing.forEach(pid -> err.println("procwarden: no such process: " + pid));
+            err.flush();
+            if (watches.isEmpty()) {
                 return Main.EXIT_NO_SUCH_PROCESS;
             }
-            // Runs on the monitor thread: only takes the time and queues, never blocks.
-            BlockingQueue<Exit> exits = new LinkedBlockingQueue<>();
-            watches.forEach((pid, f) -> f.whenComplete((status, error) ->
-                    exits.add(new Exit(pid, status, error, Instant.now()))));
+            ExitPrinter printer = new ExitPrinter(System.out, any ? 1 : watches.size());
+            printer.warmUp();
+            watches.forEach((pid, f) -> f.whenComplete((status, error) -> printer.exited(pid, status, error)));
             if (verbose) {
                 err.println("procwarden: watching " + join(watches.keySet()) + " with " + monitor.backend().id());
                 err.flush();
             }
-            int needed = any ? 1 : watches.size();
-            for (int seen = 0; seen < needed; seen++) {
-                Exit exit = timeout == null
-                        ? exits.take()
-                        : exits.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                if (exit == null) {
-                    List<Long> running = watches.entrySet().stream()
-                            .filter(e -> !e.getValue().isDone()).map(Map.Entry::getKey).toList();
-                    err.println("procwarden: timed out after " + Durations.format(timeout)
-                            + "; still running: " + join(running));
-                    err.flush();
-                    return Main.EXIT_TIMEOUT;
-                }
-                if (exit.error() != null) {
-                    throw new IllegalStateException("watching pid " + exit.pid() + " failed: " + exit.error(), exit.error());
-                }
-                out.println(TIME.format(exit.at()) + " " + exit.pid() + " " + exit.status());
-                out.flush();
+            ExitPrinter.Outcome o = printer.await(timeout == null ? -1 : deadline);
+            if (o.error() != null) {
+                throw new IllegalStateException("watching pid " + o.pid() + " failed: " + o.error(), o.error());
             }
-            return 0;
+            if (o.timedOut()) {
+                List<Long> running = watches.entrySet().stream()
+                        .filter(e -> !e.getValue().isDone()).map(Map.Entry::getKey).toList();
+                err.println("procwarden: timed out after " + Durations.format(timeout)
+                        + "; still running: " + join(running));
+                err.flush();
+                return Main.EXIT_TIMEOUT;
+            }
+            return missing.isEmpty() ? 0 : Main.EXIT_NO_SUCH_PROCESS;
+        } catch (InterruptedException e) {
+            throw new IllegalStateException("interrupted while waiting", e);
         }
     }
 
@@ -152,15 +168,28 @@ public final class WaitCommand implements Callable<Integer> {
             });
             return b;
         } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, backend);
+            // auto: the -Dprocwarden.monitor.backend property or the probe, which the message names
+            String option = backend.strip().equalsIgnoreCase("auto") ? "" : "--backend " + backend + ": ";
+            throw new UsageException("wait", option + e.getMessage(), e);
         }
     }
 
-    private CompletableFuture<ExitStatus> watch(ProcessMonitor monitor, long pid) {
+    /**
+     * A watch in place, or (future null) a pid that names no process, with why when there is
+     * more to say than that: {@code " (pid 999999 is above the system's pid limit 32768)"}.
+     */
+    private record Watch(CompletableFuture<ExitStatus> future, String missing) {}
+
+    private static Watch watch(ProcessMonitor monitor, long pid) {
         try {
-            return monitor.watch(pid);
+            CompletableFuture<ExitStatus> f = monitor.watch(pid);
+            return f.getNow(null) instanceof ExitStatus.Unknown u && u.reason() == ExitStatus.UnknownReason.NO_SUCH_PROCESS
+                    ? new Watch(null, "") : new Watch(f, null);
         } catch (IllegalArgumentException e) { // above pid_max, or our own pid
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, Long.toString(pid));
+            if (pid == ProcessHandle.current().pid()) {
+                throw new UsageException("wait", e.getMessage(), e);
+            }
+            return new Watch(null, " (" + e.getMessage() + ")");
         }
     }
 
@@ -168,21 +197,5 @@ public final class WaitCommand implements Callable<Integer> {
         List<String> parts = new ArrayList<>();
         pids.forEach(p -> parts.add(Long.toString(p)));
         return String.join(" ", parts);
-    }
-
-    /** Converts a PID argument: a positive decimal number. */
-    static final class PidConverter implements ITypeConverter<Long> {
-        @Override
-        public Long convert(String value) {
-            try {
-                long pid = Long.parseLong(value.strip());
-                if (pid > 0) {
-                    return pid;
-                }
-            } catch (NumberFormatException e) {
-                // fall through
-            }
-            throw new TypeConversionException("not a pid: \"" + value + "\" (a positive number)");
-        }
     }
 }

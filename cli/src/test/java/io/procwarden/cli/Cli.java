@@ -59,10 +59,16 @@ final class Cli {
 
     /** The command line that runs the jar with {@code args}, as a user would type it. */
     static List<String> command(String... args) {
+        return command(List.of(), args);
+    }
+
+    /** The command line that runs the jar with extra JVM options ({@code -Dname=value}) and {@code args}. */
+    static List<String> command(List<String> jvmOptions, String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                "-jar", jar().toString()));
+                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar().toString()));
         command.addAll(List.of(args));
         return command;
     }

@@ -41,6 +41,29 @@ class InfoAndVersionIT {
     }
 
     @Test
+    void topLevelHelpGivesEachCommandsWholeSummary() {
+        Cli.Result r = Cli.run("--help");
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        String text = String.join("\n", r.out());
+        assertThat(text).contains("  run   Run CMD in its own process group with only fds 0, 1, 2 and a clean\n"
+                + "          signal state; exit with its status");
+        for (String command : new String[] {"run", "wait", "info", "help"}) {
+            assertThat(r.out()).anySatisfy(line -> assertThat(line).startsWith("  " + command + " "));
+        }
+    }
+
+    @Test
+    void runHelpNamesTheGnuTimeoutOptionsAndTheDifferences() {
+        Cli.Result r = Cli.run("run", "--help");
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        String text = String.join("\n", r.out());
+        assertThat(text).contains("-k DUR", "--kill-after=DUR", "-s, --signal=SIG", "--preserve-status",
+                "--foreground", "0: no timeout", "As GNU timeout(1), with these differences:", "137");
+    }
+
+    @Test
     void everyCommandHasHelpWithExamples() {
         for (String[] args : new String[][] {{"--help"}, {"run", "--help"}, {"wait", "--help"}, {"info", "--help"},
                 {"help", "wait"}, {"help", "run"}}) {

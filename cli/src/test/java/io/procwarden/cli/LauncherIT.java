@@ -46,6 +46,22 @@ class LauncherIT {
                 "Try 'procwarden run --help'");
     }
 
+    @Test
+    void theLauncherKeepsAStartUpCacheNextToTheJarAndRunsWithIt() throws IOException {
+        Cli.Result r = launcher("exec ./procwarden --version");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.err()).as("no JVM log lines: " + r).isEmpty();
+
+        // JDK 25+: an AOT cache; 22-24: an AppCDS archive. A failed training leaves *.failed.
+        try (var files = Files.list(Cli.root().resolve("cli/target"))) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("procwarden-")).toList())
+                    .anySatisfy(n -> assertThat(n).matches("procwarden-.*\\.(aot|jsa)"))
+                    .noneSatisfy(n -> assertThat(n).endsWith(".failed"));
+        }
+        Cli.Result off = launcher("PROCWARDEN_CDS=off exec ./procwarden run -- sh -c 'exit 4'");
+        assertThat(off.exit()).as(off.toString()).isEqualTo(4);
+    }
+
     private static Cli.Result launcher(String script) {
         try (Cli.Running cli = Cli.start(List.of("sh", "-c", script), Map.of(), Cli.root())) {
             return cli.finish();

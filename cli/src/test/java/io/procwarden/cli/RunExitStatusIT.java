@@ -87,7 +87,7 @@ class RunExitStatusIT {
         Path file = Files.writeString(tmp.resolve("file"), "");
         String[][] cases = {
             {"procwarden: Unknown option: '--bogus'", "run", "--bogus", "--", "true"},
-            {"procwarden: Invalid value for option '--timeout': bad duration \"5x\": use 500ms, 5s, 2m or 1h"
+            {"procwarden: Invalid value for option '--timeout': bad duration \"5x\": use 500ms, 1.5s, 2m, 1h or 1d"
                     + " (a plain number is seconds)", "run", "--timeout", "5x", "--", "true"},
             {"procwarden: Invalid value for option '--grace': bad duration \"-1s\"", "run", "--timeout", "1s",
                 "--grace", "-1s", "--", "true"},
@@ -95,6 +95,13 @@ class RunExitStatusIT {
             {"procwarden: Missing required parameter: 'CMD'", "run", "--status", "--"},
             {"procwarden: empty command", "run", "--", ""},
             {"procwarden: --grace needs --timeout", "run", "--grace", "1s", "--", "true"},
+            {"procwarden: -k needs --timeout", "run", "-k", "1s", "--", "true"},
+            {"procwarden: Invalid value for option '--signal': no such signal \"BOGUS\"", "run", "--timeout", "1s",
+                "--signal", "BOGUS", "--", "true"},
+            {"procwarden: Missing required parameter for option '-s' (SIG)", "run", "-s"},
+            {"procwarden: option '--status' takes no value", "run", "--status=yes", "--", "true"},
+            {"procwarden: --foreground and --new-session exclude each other", "run", "--foreground", "--new-session",
+                "--", "true"},
             {"procwarden: --env \"NOEQUALS\": use NAME=VALUE", "run", "--env", "NOEQUALS", "--", "true"},
             {"procwarden: --env \"=x\": use NAME=VALUE", "run", "--env", "=x", "--", "true"},
             {"procwarden: --cwd " + tmp.resolve("nope") + ": no such directory", "run", "--cwd",

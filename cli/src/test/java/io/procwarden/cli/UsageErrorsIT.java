@@ -15,7 +15,7 @@ class UsageErrorsIT {
         assertThat(r.out()).as(r.toString()).isEmpty();
         assertThat(r.err()).as(r.toString()).containsExactly(
                 "procwarden: Invalid value for option '--timeout': bad duration \"5x\": "
-                        + "use 500ms, 5s, 2m or 1h (a plain number is seconds)",
+                        + "use 500ms, 1.5s, 2m, 1h or 1d (a plain number is seconds)",
                 "Try 'procwarden wait --help'");
     }
 
@@ -47,7 +47,7 @@ class UsageErrorsIT {
         Cli.Result r = Cli.run("--debug", "wait", "--timeout", "5x", "1");
 
         assertThat(r.exit()).as(r.toString()).isEqualTo(125);
-        assertThat(r.errText()).contains("ParameterException", "\tat picocli.");
+        assertThat(r.errText()).contains("UsageException", "\tat io.procwarden.cli.");
         assertThat(r.err()).last().isEqualTo("Try 'procwarden wait --help'");
     }
 }

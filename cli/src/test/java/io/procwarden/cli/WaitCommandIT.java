@@ -109,6 +109,33 @@ class WaitCommandIT {
     }
 
     @Test
+    void aMissingPidIsNamedAtOnceAndTheOthersAreStillWaitedFor() {
+        Process sleeper = sleeper();
+        long free = Cli.freePid();
+        try (Cli.Running cli = Cli.start("wait", "-v", Long.toString(sleeper.pid()), Long.toString(free))) {
+            cli.awaitErr("procwarden: no such process: " + free);
+            cli.awaitErr("procwarden: watching " + sleeper.pid() + " with ");
+            assertThat(cli.isAlive()).as("still waiting for %d", sleeper.pid()).isTrue();
+            Cli.kill(sleeper);
+            Cli.Result r = cli.finish();
+
+            assertThat(r.exit()).as("2: a pid had no process (README)" + r).isEqualTo(2);
+            assertThat(r.out()).as(r.toString()).singleElement().asString()
+                    .matches(EXIT_LINE + sleeper.pid() + NOT_OUR_CHILD);
+        }
+    }
+
+    @Test
+    void aPidAbovePidMaxIsNoSuchProcess() {
+        long above = Cli.pidMax() + 1;
+        Cli.Result r = Cli.run("wait", Long.toString(above));
+
+        assertThat(r.exit()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).as(r.toString()).singleElement().asString()
+                .startsWith("procwarden: no such process: " + above + " (");
+    }
+
+    @Test
     void pollingBackendAlsoReportsTheExit() {
         Process sleeper = sleeper();
         try (Cli.Running cli = Cli.start("wait", "-v", "--backend", "polling", Long.toString(sleeper.pid()))) {

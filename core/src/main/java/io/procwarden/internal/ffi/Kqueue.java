@@ -20,6 +20,8 @@ import java.lang.invoke.MethodHandle;
 public final class Kqueue {
     private Kqueue() {}
 
+    public static final short EVFILT_READ = -1;
+    public static final short EVFILT_WRITE = -2;
     public static final short EVFILT_PROC = -5;
     public static final short EVFILT_USER = -10;
     public static final short EV_ADD = 0x0001;

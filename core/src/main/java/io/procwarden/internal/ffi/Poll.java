@@ -18,6 +18,7 @@ public final class Poll {
     private Poll() {}
 
     public static final short POLLIN = 0x001;
+    public static final short POLLOUT = 0x004;
 
     /** {@code struct pollfd { int fd; short events; short revents; }}: 8 bytes everywhere. */
     static final StructLayout POLLFD = MemoryLayout.structLayout(
@@ -42,13 +43,21 @@ public final class Poll {
      * decides whether to wait again.
      */
     public static Ready awaitEither(Fd first, Fd second, int timeoutMillis) throws SyscallException {
+        return awaitEither(first, POLLIN, second, timeoutMillis);
+    }
+
+    /**
+     * As {@link #awaitEither(Fd, Fd, int)}, waiting for {@code firstEvents} (POLLIN or POLLOUT) on
+     * {@code first}; error and hang-up count as ready too (the next read or write reports them).
+     */
+    public static Ready awaitEither(Fd first, short firstEvents, Fd second, int timeoutMillis) throws SyscallException {
         int a = first.acquire();
         try {
             int b = second.acquire();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment fds = arena.allocate(POLLFD, 2);
                 fds.set(C_INT, FD, a);
-                fds.set(C_SHORT, EVENTS, POLLIN);
+                fds.set(C_SHORT, EVENTS, firstEvents);
                 fds.set(C_INT, POLLFD.byteSize() + FD, b);
                 fds.set(C_SHORT, POLLFD.byteSize() + EVENTS, POLLIN);
                 MemorySegment st = Native.errnoState();

@@ -1,9 +1,8 @@
 package io.procwarden.internal.launch;
 
+import io.procwarden.internal.io.ChildPipes;
 import io.procwarden.internal.jail.Containment;
 import io.procwarden.internal.monitor.Registration;
-import java.io.InputStream;
-import java.io.OutputStream;
 
 /**
  * What {@link Launcher} started: a child registered with a monitor loop, which reaps it. The
@@ -11,10 +10,9 @@ import java.io.OutputStream;
  *
  * @param pid the child's pid
  * @param registration its registration (signals through the pidfd, or the pid while unreaped)
- * @param stdin our end of its stdin pipe, or null when stdin is not piped
- * @param stdout our end of its stdout pipe, or null
- * @param stderr our end of its stderr pipe, or null
+ * @param pipes our non-blocking ends of its stdin, stdout and stderr pipes, on the loop (each
+ *     absent when not piped); told of the exit before the listener, so the drain has started
+ *     when anyone learns of the exit
  * @param containment what holds it beyond its own pid (a jailed child's cgroup), or null
  */
-public record Launched(int pid, Registration registration, OutputStream stdin, InputStream stdout,
-        InputStream stderr, Containment containment) {}
+public record Launched(int pid, Registration registration, ChildPipes pipes, Containment containment) {}

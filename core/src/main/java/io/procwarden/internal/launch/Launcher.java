@@ -1,6 +1,8 @@
 package io.procwarden.internal.launch;
 
+import io.procwarden.ExitStatus;
 import io.procwarden.JailUnavailableException;
+import io.procwarden.ResourceUsage;
 import io.procwarden.Signal;
 import io.procwarden.SpawnException;
 import io.procwarden.SyscallException;
@@ -9,6 +11,7 @@ import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Unistd;
 import io.procwarden.internal.ffi.Wait;
+import io.procwarden.internal.io.ChildPipes;
 import io.procwarden.internal.jail.JailLauncher;
 import io.procwarden.internal.jail.JailedChild;
 import io.procwarden.internal.monitor.ExitListener;
@@ -80,6 +83,15 @@ public final class Launcher {
         } catch (SpawnFailure f) {
             throw failure(plan, f.errno(), f.step(), f);
         }
+        ChildPipes pipes;
+        try {
+            Fd[] ours = stdio.takeOurEnds();
+            pipes = ChildPipes.adopt(loop.pipes(), ours[0], ours[1], ours[2]);
+        } catch (SyscallException e) {
+            stdio.close();
+            throw failure(plan, e.errno(), "cannot put our pipe ends on the monitor loop: " + e.getMessage(), e);
+        }
+        ExitListener exitToPipes = drainFirst(pipes, listener);
         List<Fd> preserved = new ArrayList<>();
         boolean ok = false;
         try {
@@ -91,20 +103,21 @@ public final class Launcher {
             PosixSpawner.Request request = new PosixSpawner.Request(program, plan.argv(), plan.environment(), cwd,
                     childFds, plan.newSession(), plan.newProcessGroup() && !plan.newSession());
             Launched launched = plan.jail() != null
-                    ? launchJailed(plan, request, loop, listener, stdio)
-                    : launchPlain(plan, request, loop, listener, stdio);
+                    ? launchJailed(plan, request, loop, exitToPipes, pipes)
+                    : launchPlain(plan, request, loop, exitToPipes, pipes);
+            pipes.label("pid " + launched.pid());
             ok = true;
             return launched;
         } finally {
             // The child has its copies now (or there is no child): ours go, on every path.
             stdio.close();
             for (Fd fd : preserved) fd.close();
-            if (!ok) stdio.closeStreams();
+            if (!ok) pipes.close();
         }
     }
 
     private static Launched launchPlain(SpawnPlan plan, PosixSpawner.Request request, MonitorLoop loop,
-            ExitListener listener, StdioSetup stdio) throws SpawnException {
+            ExitListener listener, ChildPipes pipes) throws SpawnException {
         PosixSpawner.Started started;
         try {
             started = PosixSpawner.spawn(request);
@@ -129,7 +142,7 @@ public final class Launcher {
             throw failure(plan, errno, "started as pid " + started.pid() + " but could not be monitored (killed): "
                     + e.getMessage(), e);
         }
-        return new Launched(started.pid(), registration, stdio.stdin(), stdio.stdout(), stdio.stderr(), null);
+        return new Launched(started.pid(), registration, pipes, null);
     }
 
     /**
@@ -138,7 +151,7 @@ public final class Launcher {
      * jailed child is its own containment (its cgroup, when the plan has one).
      */
     private static Launched launchJailed(SpawnPlan plan, PosixSpawner.Request request, MonitorLoop loop,
-            ExitListener listener, StdioSetup stdio) throws SpawnException {
+            ExitListener listener, ChildPipes pipes) throws SpawnException {
         JailedChild jailed;
         try {
             jailed = JailLauncher.spawn(plan.jail(), request, loop, listener);
@@ -151,7 +164,23 @@ public final class Launcher {
         } catch (IOException e) {
             throw failure(plan, 0, "jail: " + e.getMessage(), e);
         }
-        return new Launched(jailed.pid(), jailed.registration(), stdio.stdin(), stdio.stdout(), stdio.stderr(), jailed);
+        return new Launched(jailed.pid(), jailed.registration(), pipes, jailed);
+    }
+
+    /** The exit reaches the pipes first (the drain starts), then the caller's listener. */
+    private static ExitListener drainFirst(ChildPipes pipes, ExitListener listener) {
+        return new ExitListener() {
+            @Override
+            public void onExit(ExitStatus status, ResourceUsage usage) {
+                pipes.exited();
+                listener.onExit(status, usage);
+            }
+
+            @Override
+            public void onFailure(Throwable error) {
+                listener.onFailure(error); // the child may still run (handed to another monitor)
+            }
+        };
     }
 
     private static Fd borrow(SpawnPlan plan, int parentFd, int childFd) throws SpawnException {

@@ -4,6 +4,8 @@ import io.procwarden.ExitStatus;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Wait;
+import io.procwarden.internal.io.PipeHub;
+import io.procwarden.internal.io.PipeReadiness;
 import java.util.function.LongConsumer;
 
 /**
@@ -50,8 +52,15 @@ interface ExitSource extends AutoCloseable {
      */
     Wait.Reaped arm(Registration registration) throws SyscallException;
 
-    /** Loop thread: blocks until something is ready or {@link #wakeup()}; reports ready keys. */
-    void await(LongConsumer ready) throws SyscallException;
+    /**
+     * Loop thread: blocks until something is ready, {@link #wakeup()}, or {@code timeoutNanos}
+     * pass (negative: no limit; the pipes' drain timers set it); reports ready keys, pipe keys
+     * ({@link PipeHub#isPipeKey}) included.
+     */
+    void await(long timeoutNanos, LongConsumer ready) throws SyscallException;
+
+    /** Where pipe ends arm their one-shot readiness: the same epoll set or kqueue this source waits on. */
+    PipeReadiness pipeReadiness();
 
     /** Loop thread: how a ready process ended (reaping our child), or null if it has not yet. */
     Wait.Reaped collect(Registration registration) throws SyscallException;

@@ -6,6 +6,8 @@ import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Kqueue;
 import io.procwarden.internal.ffi.Wait;
+import io.procwarden.internal.io.KqueueReadiness;
+import io.procwarden.internal.io.PipeReadiness;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
@@ -30,6 +32,7 @@ final class KqueueExitSource implements ExitSource {
     private static final int MAX_EVENTS = 256;
 
     private final Fd kq;
+    private final PipeReadiness pipes;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment events;
     private final Set<Registration> inKernel = ConcurrentHashMap.newKeySet();
@@ -48,6 +51,7 @@ final class KqueueExitSource implements ExitSource {
             }
         }
         this.kq = k;
+        this.pipes = new KqueueReadiness(k);
         this.events = arena.allocate(Kqueue.KEVENT, MAX_EVENTS);
     }
 
@@ -91,13 +95,19 @@ final class KqueueExitSource implements ExitSource {
     }
 
     @Override
-    public void await(LongConsumer ready) throws SyscallException {
-        int n = Kqueue.await(kq, events, MAX_EVENTS, -1);
+    public void await(long timeoutNanos, LongConsumer ready) throws SyscallException {
+        int n = Kqueue.await(kq, events, MAX_EVENTS, timeoutNanos);
         for (int i = 0; i < n; i++) {
-            if (Kqueue.filterAt(events, i) == Kqueue.EVFILT_PROC) {
-                ready.accept(Kqueue.udataAt(events, i));
+            short filter = Kqueue.filterAt(events, i);
+            if (filter == Kqueue.EVFILT_PROC || filter == Kqueue.EVFILT_READ || filter == Kqueue.EVFILT_WRITE) {
+                ready.accept(Kqueue.udataAt(events, i)); // pipe filters carry their pipe key
             }
         }
+    }
+
+    @Override
+    public PipeReadiness pipeReadiness() {
+        return pipes;
     }
 
     @Override

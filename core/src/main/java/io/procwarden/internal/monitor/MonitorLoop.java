@@ -4,6 +4,7 @@ import io.procwarden.ExitStatus;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Wait;
+import io.procwarden.internal.io.PipeHub;
 import io.procwarden.internal.sys.ProcStat;
 import java.util.HashMap;
 import java.util.List;
@@ -26,8 +27,8 @@ import java.util.function.Supplier;
  * <p>Registration happens on the caller's thread (so EMFILE or EPERM reach the caller), under
  * {@link #lock}, which also makes watchers of the same pid share one registration. The loop
  * thread waits on the source, which reports ready keys; {@link #onReady} dispatches a key to
- * what it stands for (today only exit registrations; other kinds of key, e.g. descriptors
- * with a readiness handler, would get their own map and branch there).
+ * what it stands for: an exit registration, or a pipe end ({@link PipeHub}, which also owns
+ * the drain timers that bound the wait).
  *
  * <p>Two maps: {@link #byPid} holds the registrations that are not ended (so new watchers
  * join them); {@link #byKey} holds those that still hold something (a pidfd, a place in the
@@ -41,6 +42,7 @@ public final class MonitorLoop implements AutoCloseable {
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final ExitSource source;
+    private final PipeHub pipes;
     private final Thread thread;
     private final Object lock = new Object();
     private final Map<Integer, Registration> byPid = new HashMap<>(); // guarded by lock
@@ -52,6 +54,7 @@ public final class MonitorLoop implements AutoCloseable {
 
     private MonitorLoop(ExitSource source) {
         this.source = source;
+        this.pipes = new PipeHub(source.pipeReadiness(), source::wakeup);
         this.thread = new Thread(this::run, "procwarden-monitor-" + THREADS.incrementAndGet() + "-" + source.backend().id());
         thread.setDaemon(true);
         thread.start();
@@ -69,6 +72,11 @@ public final class MonitorLoop implements AutoCloseable {
 
     public ExitBackend backend() {
         return source.backend();
+    }
+
+    /** The pipe ends served by this loop (children's stdio). */
+    public PipeHub pipes() {
+        return pipes;
     }
 
     /** Number of processes being watched right now. */
@@ -233,7 +241,8 @@ public final class MonitorLoop implements AutoCloseable {
         try {
             while (!closing) {
                 runCommands();
-                source.await(this::onReady);
+                source.await(pipes.nextTimeoutNanos(), this::onReady);
+                pipes.runDueTimers();
             }
         } catch (Throwable t) {
             fatal = t;
@@ -253,6 +262,7 @@ public final class MonitorLoop implements AutoCloseable {
             runCommands();
             LoopShutdown.endAll(this, List.copyOf(byKey.values()), fatal, successor);
         } finally {
+            pipes.shutdown(); // before the epoll set goes: pipe waiters fall back to poll(2)
             source.close();
         }
     }
@@ -270,6 +280,10 @@ public final class MonitorLoop implements AutoCloseable {
 
     /** Loop thread: the source reported {@code key} ready. */
     private void onReady(long key) {
+        if (PipeHub.isPipeKey(key)) {
+            pipes.ready(key);
+            return;
+        }
         Registration r = byKey.get(key);
         if (r == null) return; // released earlier in this batch
         // Collected even when it has ended (unwatched, failed): the source learns its filter

@@ -8,6 +8,8 @@ import io.procwarden.internal.ffi.Eventfd;
 import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Pidfd;
 import io.procwarden.internal.ffi.Wait;
+import io.procwarden.internal.io.EpollReadiness;
+import io.procwarden.internal.io.PipeReadiness;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.function.LongConsumer;
@@ -29,6 +31,7 @@ final class PidfdExitSource implements ExitSource {
     private static final int MAX_EVENTS = 256;
 
     private final Fd epoll;
+    private final PipeReadiness pipes;
     private final Fd wake;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment events;
@@ -50,6 +53,7 @@ final class PidfdExitSource implements ExitSource {
             }
         }
         this.epoll = ep;
+        this.pipes = new EpollReadiness(ep);
         this.wake = ev;
         this.events = arena.allocate(Epoll.EVENT, MAX_EVENTS);
         this.counter = arena.allocate(8, 8);
@@ -104,8 +108,10 @@ final class PidfdExitSource implements ExitSource {
     }
 
     @Override
-    public void await(LongConsumer ready) throws SyscallException {
-        int n = Epoll.await(epoll, events, MAX_EVENTS, -1);
+    public void await(long timeoutNanos, LongConsumer ready) throws SyscallException {
+        int millis = timeoutNanos < 0 ? -1
+                : (int) Math.min(Integer.MAX_VALUE, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999));
+        int n = Epoll.await(epoll, events, MAX_EVENTS, millis);
         for (int i = 0; i < n; i++) {
             long key = Epoll.dataAt(events, i);
             if (key == WAKE_KEY) {
@@ -147,6 +153,11 @@ final class PidfdExitSource implements ExitSource {
                 LOG.log(System.Logger.Level.WARNING, e.getMessage());
             }
         }
+    }
+
+    @Override
+    public PipeReadiness pipeReadiness() {
+        return pipes;
     }
 
     @Override

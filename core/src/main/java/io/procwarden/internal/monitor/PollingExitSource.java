@@ -6,6 +6,8 @@ import io.procwarden.internal.ffi.Fd;
 import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Wait;
+import io.procwarden.internal.io.EventWait;
+import io.procwarden.internal.io.PipeReadiness;
 import io.procwarden.internal.sys.ProcStat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,8 +19,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 
 /**
@@ -60,21 +60,23 @@ final class PollingExitSource implements ExitSource {
     private final Map<Registration, Wait.Reaped> found = new HashMap<>();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment peekInfo = arena.allocate(Wait.SIGINFO); // loop thread only
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition woken = lock.newCondition();
-    private boolean wakeRequested; // guarded by lock
+    /** Pipe readiness and the wake-up (epoll on Linux, kqueue on macOS). */
+    private final EventWait wait;
+    private volatile boolean roundRequested;
+    private long lastRound = System.nanoTime(); // loop thread only
     private final boolean linux = Platform.current().isLinux();
     private int statCursor;
 
-    PollingExitSource(long intervalMillis) {
+    PollingExitSource(long intervalMillis) throws SyscallException {
         if (intervalMillis < 1 || intervalMillis > 100) {
             throw new IllegalArgumentException("polling interval must be 1..100 ms: " + intervalMillis);
         }
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
+        this.wait = new EventWait();
     }
 
     /** A source with the interval of {@value #INTERVAL_PROPERTY}, else the default. */
-    static PollingExitSource withConfiguredInterval() {
+    static PollingExitSource withConfiguredInterval() throws SyscallException {
         return new PollingExitSource(Long.getLong(INTERVAL_PROPERTY, DEFAULT_INTERVAL_MILLIS));
     }
 
@@ -97,33 +99,38 @@ final class PollingExitSource implements ExitSource {
     public Wait.Reaped arm(Registration r) {
         if (r.child) childrenByPid.put(r.pid, r);
         armed.add(r);
+        roundRequested = true;
         wakeup(); // check at once: it may already be gone
         return null;
     }
 
+    /**
+     * Waits in the pipe wait (so that with this backend too every pipe is served by the loop
+     * thread), at most until the next round is due while anything is watched; a round runs when
+     * due or when an arm asked for one, not for every pipe event.
+     */
     @Override
-    public void await(LongConsumer ready) throws SyscallException {
-        lock.lock();
-        try {
-            long remaining = intervalNanos;
-            while (!wakeRequested) {
-                if (armed.isEmpty()) {
-                    woken.await();
-                } else if (remaining > 0) {
-                    // sleep-ok: polling IS this backend's behaviour; any registration or close wakes it.
-                    remaining = woken.awaitNanos(remaining);
-                } else {
-                    break;
-                }
-            }
-            wakeRequested = false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } finally {
-            lock.unlock();
+    public void await(long timeoutNanos, LongConsumer ready) throws SyscallException {
+        long t = timeoutNanos;
+        if (roundRequested) {
+            t = 0;
+        } else if (!armed.isEmpty()) {
+            long untilRound = Math.max(0, lastRound + intervalNanos - System.nanoTime());
+            t = t < 0 ? untilRound : Math.min(t, untilRound);
         }
-        poll(ready);
+        // sleep-ok: polling IS this backend's behaviour; any registration, pipe or close wakes it.
+        wait.await(t, ready);
+        long now = System.nanoTime();
+        if (roundRequested || (!armed.isEmpty() && now - lastRound >= intervalNanos)) {
+            roundRequested = false;
+            lastRound = now;
+            poll(ready);
+        }
+    }
+
+    @Override
+    public PipeReadiness pipeReadiness() {
+        return wait;
     }
 
     private void poll(LongConsumer ready) throws SyscallException {
@@ -195,13 +202,7 @@ final class PollingExitSource implements ExitSource {
 
     @Override
     public void wakeup() {
-        lock.lock();
-        try {
-            wakeRequested = true;
-            woken.signal();
-        } finally {
-            lock.unlock();
-        }
+        wait.wakeup();
     }
 
     @Override
@@ -210,5 +211,6 @@ final class PollingExitSource implements ExitSource {
         armed.clear();
         childrenByPid.clear();
         arena.close();
+        wait.close();
     }
 }

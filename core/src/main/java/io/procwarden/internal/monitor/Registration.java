@@ -214,7 +214,8 @@ public final class Registration {
     }
 
     @Override
-    public String toString() {
-        return "Registration[pid " + pid + (child ? ", child" : "") + "]";
+    public synchronized String toString() {
+        // The state is for diagnostics (and lets a test see that a caller waits on the pidfd).
+        return "Registration[pid " + pid + (child ? ", child" : "") + ", " + state + "]";
     }
 }

@@ -4,14 +4,7 @@ import io.procwarden.Redirect;
 import io.procwarden.SyscallException;
 import io.procwarden.internal.ffi.Errno;
 import io.procwarden.internal.ffi.Fd;
-import io.procwarden.internal.ffi.Platform;
 import io.procwarden.internal.ffi.Unistd;
-import java.io.Closeable;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,27 +15,20 @@ import java.util.Map;
  * spawn by this JVM (so a bad file fails with its name, not with an anonymous errno from the
  * child).
  *
- * <p>Our end of each pipe becomes a plain {@link FileInputStream} / {@link FileOutputStream}:
- * we reopen it through {@code /proc/self/fd/N} ({@code /dev/fd/N} on macOS) while we still hold
- * both ends (opening a pipe with no peer would block), then close our descriptor. Java then has
- * a real stream with everything the JDK gives its own process pipes: {@code available()},
- * {@code transferTo}, and {@code getChannel()} for an interruptible channel. Like the JDK's own
- * process pipes, the reopened descriptor is not close-on-exec; our spawns close it in every
- * child anyway.
+ * <p>Our end of each pipe stays a close-on-exec descriptor, which the caller takes
+ * ({@link #takeOurEnds()}) and puts on the monitor loop, non-blocking (internal/io); the
+ * child's end stays blocking, as programs expect of their stdio.
  *
  * <p>Ownership: {@link #close()} always closes the child-side descriptors (call it once the
- * child has them, or on failure); {@link #closeStreams()} closes our ends, for the failure path.
- * On success the caller takes the streams.
+ * child has them, or on failure); {@link #closeStreams()} closes our ends not yet taken, for
+ * the failure path.
  */
 public final class StdioSetup implements AutoCloseable {
     private static final String[] NAMES = {"stdin", "stdout", "stderr"};
 
     private final Map<Integer, Fd> childFds = new HashMap<>();
     private final List<Fd> owned = new ArrayList<>();
-    private final List<Closeable> streams = new ArrayList<>();
-    private OutputStream stdin;
-    private InputStream stdout;
-    private InputStream stderr;
+    private final Fd[] ours = new Fd[3];
     private Fd devNull;
 
     private StdioSetup() {}
@@ -130,45 +116,8 @@ public final class StdioSetup implements AutoCloseable {
         } catch (SyscallException e) {
             throw new SpawnFailure("cannot create the " + NAMES[fd] + " pipe", e.errno());
         }
-        Fd ours = fd == 0 ? p[1] : p[0];
+        ours[fd] = fd == 0 ? p[1] : p[0];
         childFds.put(fd, own(fd == 0 ? p[0] : p[1]));
-        try {
-            Closeable stream = reopen(ours, fd == 0);
-            streams.add(stream);
-            switch (fd) {
-                case 0 -> stdin = (OutputStream) stream;
-                case 1 -> stdout = (InputStream) stream;
-                default -> stderr = (InputStream) stream;
-            }
-        } finally {
-            ours.close();
-        }
-    }
-
-    private static Closeable reopen(Fd fd, boolean write) throws SpawnFailure {
-        int n = fd.acquire();
-        String path = (Platform.current().isMacOs() ? "/dev/fd/" : "/proc/self/fd/") + n;
-        try {
-            return write ? new FileOutputStream(path) : new FileInputStream(path);
-        } catch (IOException e) {
-            throw new SpawnFailure("cannot reopen our end of a pipe through " + path + ": " + e.getMessage(),
-                    errnoOfOpen(path, write));
-        } finally {
-            fd.release();
-        }
-    }
-
-    /**
-     * The errno of opening {@code path}, learnt by opening it ourselves: the JDK's exception
-     * carries only the C library's (localised) text. Right after the JDK's open failed the
-     * cause (EMFILE, ENFILE, ENOMEM) is still there; 0 if this open happens to succeed.
-     */
-    private static int errnoOfOpen(String path, boolean write) {
-        try (Fd probe = Unistd.open(path, write ? Unistd.O_WRONLY : Unistd.O_RDONLY, 0)) {
-            return 0;
-        } catch (SyscallException e) {
-            return e.errno();
-        }
     }
 
     private Fd own(Fd fd) {
@@ -181,29 +130,20 @@ public final class StdioSetup implements AutoCloseable {
         return childFds;
     }
 
-    /** Our end of the stdin pipe, or null. */
-    public OutputStream stdin() {
-        return stdin;
+    /**
+     * Hands over our ends of the stdin, stdout and stderr pipes (null where not piped); the
+     * caller owns them from now on.
+     */
+    public Fd[] takeOurEnds() {
+        Fd[] taken = ours.clone();
+        java.util.Arrays.fill(ours, null);
+        return taken;
     }
 
-    /** Our end of the stdout pipe, or null. */
-    public InputStream stdout() {
-        return stdout;
-    }
-
-    /** Our end of the stderr pipe, or null. */
-    public InputStream stderr() {
-        return stderr;
-    }
-
-    /** Closes our ends of the pipes (the failure path). */
+    /** Closes our ends of the pipes not taken (the failure path). */
     public void closeStreams() {
-        for (Closeable c : streams) {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // closing an unused pipe end cannot lose data
-            }
+        for (Fd fd : ours) {
+            if (fd != null) fd.close();
         }
     }
 

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.procwarden.JailSpec;
 import io.procwarden.JailSpec.Resource;
 import io.procwarden.Signal;
+import io.procwarden.testing.TestJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -58,10 +60,9 @@ class JailCredentialsTest {
     @Test
     void groupsNotSetAreKeptAndGroupsClearedAreCleared() throws Exception {
         // A JVM with supplementary groups, so that "kept" and "cleared" differ.
-        String javaExe = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process jvm = new ProcessBuilder("/usr/bin/setpriv", "--groups=4242,4343", "--", javaExe,
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                JailGroupsHelper.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> command = new ArrayList<>(List.of("/usr/bin/setpriv", "--groups=4242,4343", "--"));
+        command.addAll(TestJvm.command(JailGroupsHelper.class, List.of()));
+        Process jvm = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out;
         try (var in = jvm.getInputStream()) {
             out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
