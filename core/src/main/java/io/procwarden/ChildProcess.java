@@ -295,6 +295,22 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
+     * Sends {@code signal} to every process of the child's tree at once (none forks past it: a
+     * cgroup is frozen meanwhile, the subreaper rung stops the members first), as
+     * {@link #signal(Signal)} does to the one process; the CLI forwards the signals it receives
+     * this way.
+     *
+     * @return false if the tree has already ended
+     * @throws IllegalStateException if the child's tree is not contained (see {@link #killTree()})
+     * @throws UncheckedIOException if the system refuses (the message names the file or pid)
+     */
+    public boolean signalTree(Signal signal) {
+        Objects.requireNonNull(signal, "signal");
+        treeContainment();
+        return signalContained(signal);
+    }
+
+    /**
      * Sends SIGTERM to every process of the child's tree, waits out {@code grace}, then sends
      * SIGKILL to every process still there. Members that outlive the child get the whole grace
      * too. The future completes only when no member of the tree remains.

@@ -76,7 +76,8 @@ abstract class TreeContract {
     }
 
     /** A contained tree whose script prints one pid per line, {@code lines} of them; each is watched. */
-    record Spawned(ChildProcess child, List<Integer> pids, List<CompletableFuture<ExitStatus>> gone, Tree tree) {}
+    record Spawned(ChildProcess child, List<Integer> pids, List<CompletableFuture<ExitStatus>> gone, Tree tree,
+            BufferedReader out) {}
 
     Spawned spawn(ProcessSpec spec, int lines) throws Exception {
         if (spec.stdin() == Redirect.INHERIT) spec = spec.stdin(Redirect.DISCARD);
@@ -94,7 +95,7 @@ abstract class TreeContract {
         }
         Tree tree = ((JailedChild) p.containment()).tree().orElseThrow();
         assertThat(tree.members()).as("the tree holds the child and what it printed").contains((int) p.pid()).containsAll(pids);
-        return new Spawned(p, pids, gone, tree);
+        return new Spawned(p, pids, gone, tree, r);
     }
 
     /** Every printed member is gone, the tree is empty and released, no zombie of ours is left. */
@@ -189,6 +190,22 @@ abstract class TreeContract {
         assertThat(s.child().killedByUs()).isTrue();
         assertAllGone(s);
         assertThat(s.child().killTree()).as("ended: nothing to kill").isFalse();
+    }
+
+    @Test
+    void signalTreeReachesEveryMember() throws Exception {
+        // Each member says which signal reached it; only the tree signal can reach the setsid one.
+        String member = "trap 'echo usr1 $$; exit 0' USR1; echo $$; while :; do sleep 1; done";
+        // The root catches it too (so that it outlives its members and the tree is not torn down
+        // under them): the first wait ends with the trap, the second waits for both members.
+        String script = "trap : USR1; setsid sh -c \"$1\" sh & sh -c \"$1\" sh & wait; wait";
+        Spawned s = spawn(ProcessSpec.of("sh", "-c", script, "sh", member), 2);
+        assertThat(s.child().signalTree(Signal.USR1)).isTrue();
+        List<String> heard = List.of(s.out().readLine(), s.out().readLine());
+        assertThat(heard).containsExactlyInAnyOrder("usr1 " + s.pids().get(0), "usr1 " + s.pids().get(1));
+        assertThat(s.child().onExit().get(LONG, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Exited(0));
+        assertThat(s.child().killedByUs()).isFalse();
+        assertAllGone(s);
     }
 
     @Test

@@ -23,9 +23,9 @@ import java.util.Optional;
  * gets the same pid.
  *
  * <p>A pin is exact: open a pidfd of the listed pid, read its {@code /proc/PID/stat}, then check
- * that both the pinned child and the parent (whose pidfd we hold) are still alive. A live pidfd
- * means its pid was not reused meanwhile, so the stat read was the child's, and its parent was
- * ours when it was read.
+ * that the parent (whose pidfd we hold) is still alive: its pid was then not reused, so the
+ * listed child was its child when read. Zombie children are pinned as well: a parent that dies
+ * without reaping them hands them to us.
  */
 final class DescendantWalk {
     private DescendantWalk() {}
@@ -64,8 +64,9 @@ final class DescendantWalk {
     /**
      * Pins {@code child}, listed as a child of {@code parent}.
      *
-     * @return the pin, or null when it is not (or no longer) provably the parent's live child:
-     *     gone, reparented, or the parent died meanwhile (then its pid could name another process)
+     * @return the pin, or null when it is not (or no longer) provably the parent's child (alive
+     *     or a zombie): gone, reparented, or the parent died meanwhile (then its pid could name
+     *     another process)
      */
     static Pinned pin(int child, int parent, Fd parentPidfd) throws IOException {
         Fd fd;
@@ -77,9 +78,10 @@ final class DescendantWalk {
         }
         boolean kept = false;
         try {
+            // A zombie child is pinned too: when its parent dies unreaped it comes to us, to be reaped.
             Optional<ProcStat> st = ProcStat.read(child);
-            if (st.isEmpty() || st.get().ppid() != parent || st.get().hasExited()) return null;
-            if (Pidfd.hasExited(fd) || Pidfd.hasExited(parentPidfd)) return null;
+            if (st.isEmpty() || st.get().ppid() != parent) return null;
+            if (Pidfd.hasExited(parentPidfd)) return null;
             kept = true;
             return new Pinned(child, fd, st.get().startTime());
         } catch (java.io.UncheckedIOException e) {

@@ -200,8 +200,12 @@ final class SubreaperTree implements Tree {
                 if (known != null) forget(known); // a dead member's pid, reused inside the tree
                 Member m = new Member(p, false);
                 members.put(c, m);
-                todo.add(m);
-                grew = true;
+                if (exited(m)) {
+                    m.dead = true; // a zombie: nothing to walk or signal, only to reap once it is ours
+                } else {
+                    todo.add(m);
+                    grew = true;
+                }
             }
         }
         return grew;
