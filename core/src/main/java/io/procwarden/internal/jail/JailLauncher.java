@@ -166,11 +166,41 @@ public final class JailLauncher {
         }
     }
 
-    private static void checkTarget(String path) throws SyscallException {
+    /**
+     * What the kernel's execve would refuse, checked before the stub is started, so that it fails
+     * the spawn (with the plain spawn's diagnosis) instead of the stub's {@code exec}: ENOENT (no
+     * file, or a {@code #!} interpreter that is missing), EACCES (not a regular executable file),
+     * ENOEXEC (neither ELF nor {@code #!}, with no binfmt_misc handler registered). The shell and
+     * {@code execvp} would run such a file as a shell script, which the kernel does not.
+     */
+    static void checkTarget(String path) throws SyscallException {
         Path p = Path.of(path);
-        if (!Files.exists(p)) throw Errno.exception("jailed target execve(\"" + path + "\")", Errno.ENOENT);
-        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
-            throw Errno.exception("jailed target execve(\"" + path + "\")", Errno.EACCES);
+        String call = "jailed target execve(\"" + path + "\")";
+        if (!Files.exists(p)) throw Errno.exception(call, Errno.ENOENT);
+        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) throw Errno.exception(call, Errno.EACCES);
+        byte[] head;
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            head = in.readNBytes(256);
+        } catch (IOException e) {
+            return; // unreadable but executable: the exec itself decides
+        }
+        if (head.length >= 2 && head[0] == '#' && head[1] == '!') {
+            String line = new String(head, 2, head.length - 2, java.nio.charset.StandardCharsets.UTF_8).split("\n", 2)[0].strip();
+            String interpreter = line.split("[ \t]+", 2)[0];
+            if (!interpreter.isEmpty() && !Files.isExecutable(Path.of(interpreter))) throw Errno.exception(call, Errno.ENOENT);
+            return;
+        }
+        boolean elf = head.length >= 4 && head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F';
+        if (!elf && !binfmtMiscHandlers()) throw Errno.exception(call, Errno.ENOEXEC);
+    }
+
+    /** Whether binfmt_misc has handlers registered (then other formats may run; let the exec decide). */
+    private static boolean binfmtMiscHandlers() {
+        try (var entries = Files.list(Path.of("/proc/sys/fs/binfmt_misc"))) {
+            return entries.anyMatch(e -> !e.getFileName().toString().equals("register")
+                    && !e.getFileName().toString().equals("status"));
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

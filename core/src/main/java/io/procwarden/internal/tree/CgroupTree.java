@@ -19,10 +19,16 @@ final class CgroupTree implements Tree {
 
     private final TreeRung rung;
     private final Cgroup cgroup;
+    private final List<java.nio.file.Path> alsoRemove; // the limits' own cgroup, for the guardian
 
     CgroupTree(TreeRung rung, Cgroup cgroup) {
+        this(rung, cgroup, List.of());
+    }
+
+    CgroupTree(TreeRung rung, Cgroup cgroup, List<java.nio.file.Path> alsoRemove) {
         this.rung = rung;
         this.cgroup = cgroup;
+        this.alsoRemove = List.copyOf(alsoRemove);
     }
 
     @Override
@@ -43,6 +49,15 @@ final class CgroupTree implements Tree {
                     .orElseThrow(() -> new IOException("pid " + pid + " vanished while being attached"));
             AdoptedZombies.register(this, cgroup.hierarchyPaths(), pid, start);
             TreeTracker.addOther(this);
+        }
+        if (rung == TreeRung.CGROUP_V2) {
+            try {
+                TreeGuardian.register(this, cgroup.directories().getFirst(), alsoRemove);
+            } catch (IOException e) {
+                // the tree still works; only its end with the JVM is not guaranteed
+                System.getLogger(CgroupTree.class.getName()).log(System.Logger.Level.WARNING,
+                        "the tree guardian is unavailable: " + e.getMessage());
+            }
         }
         cgroup.attach(pid);
     }
@@ -80,6 +95,7 @@ final class CgroupTree implements Tree {
             // still reaped for a while: members that are still dying
             AdoptedZombies.unregister(this, TimeUnit.MILLISECONDS.toNanos(TreeTracker.DRAIN_MILLIS));
             TreeTracker.removeOther(this);
+            TreeGuardian.unregister(this);
         }
     }
 

@@ -63,7 +63,7 @@ public final class TreeLadder {
         Cgroup v1 = Cgroups.create(limits, Cgroups.Version.V1);
         try {
             Cgroup leaf = Cgroups.create(CgroupLimits.NONE, Cgroups.Version.V2);
-            return new Placement(new CgroupTree(TreeRung.CGROUP_V2, leaf), v1);
+            return new Placement(new CgroupTree(TreeRung.CGROUP_V2, leaf, v1.directories()), v1);
         } catch (IOException | RuntimeException e) {
             destroyQuietly(v1, e);
             throw e;
