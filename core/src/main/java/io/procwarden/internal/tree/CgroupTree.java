@@ -50,16 +50,22 @@ final class CgroupTree implements Tree {
             AdoptedZombies.register(this, cgroup.hierarchyPaths(), pid, start);
             TreeTracker.addOther(this);
         }
-        if (rung == TreeRung.CGROUP_V2) {
-            try {
-                TreeGuardian.register(this, cgroup.directories().getFirst(), alsoRemove);
-            } catch (IOException e) {
-                // the tree still works; only its end with the JVM is not guaranteed
-                System.getLogger(CgroupTree.class.getName()).log(System.Logger.Level.WARNING,
-                        "the tree guardian is unavailable: " + e.getMessage());
-            }
-        }
         cgroup.attach(pid);
+    }
+
+    /**
+     * Tells the guardian of a v2 tree, so that it dies with the JVM: before the child is spawned
+     * (not under the child's registration lock; an empty cgroup killed at our death is harmless).
+     */
+    void announce() {
+        if (rung != TreeRung.CGROUP_V2) return;
+        try {
+            TreeGuardian.register(this, cgroup.directories().getFirst(), alsoRemove);
+        } catch (IOException e) {
+            // the tree still works; only its end with the JVM is not guaranteed
+            System.getLogger(CgroupTree.class.getName()).log(System.Logger.Level.WARNING,
+                    "the tree guardian is unavailable: " + e.getMessage());
+        }
     }
 
     @Override

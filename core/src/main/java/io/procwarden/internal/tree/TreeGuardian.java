@@ -27,6 +27,10 @@ import java.util.stream.Collectors;
  * members exit: no event reaches a shell). No helper binary: the shell is the one the jail
  * already needs.
  *
+ * <p>It lives only while such trees do: when the last one is withdrawn our end is closed, the
+ * guardian (told of no tree) exits, and it is reaped here; the next tree starts a new one (one
+ * more {@code sh} spawn for a program that contains one short-lived tree after another).
+ *
  * <p>Not covered: the subreaper rung (once this JVM is gone its members belong to init and pids
  * alone would name them) and the v1 rung; a tree whose directory has white space in its path.
  * If the guardian itself is killed, it is reaped and started again with the next tree.
@@ -77,10 +81,29 @@ final class TreeGuardian {
         return p.toString().chars().noneMatch(c -> Character.isWhitespace(c) || c == ',');
     }
 
-    /** Withdraws a tree that was torn down. */
+    /** Withdraws a tree that was torn down; with none left the guardian is let go (end of file) and reaped. */
     static synchronized void unregister(Object tree) {
         String line = TREES.remove(tree);
-        if (line != null) send("- " + line.split(" ")[0]);
+        if (line == null) return;
+        send("- " + line.split(" ")[0]);
+        if (TREES.isEmpty()) stop();
+    }
+
+    /** Closes our end: the guardian, told of no tree, exits at once; it is reaped here. */
+    private static void stop() {
+        if (pipe == null) return;
+        pipe.close();
+        pipe = null;
+        try {
+            if (guardianPidfd != null) Wait.waitidPidfd(guardianPidfd, 0);
+            else if (guardianPid > 0) Wait.wait4(guardianPid, 0);
+        } catch (SyscallException e) {
+            // ECHILD: reaped already
+        } finally {
+            if (guardianPidfd != null) guardianPidfd.close();
+            guardianPidfd = null;
+            guardianPid = 0;
+        }
     }
 
     /** Writes one line; false if there is no guardian or it is gone (EPIPE). */

@@ -50,12 +50,12 @@ public final class TreeLadder {
     private static Placement v2(CgroupLimits limits) throws IOException {
         if (limits == null || limits.controllers().isEmpty()) {
             Cgroup leaf = Cgroups.create(CgroupLimits.NONE, Cgroups.Version.V2);
-            return new Placement(new CgroupTree(TreeRung.CGROUP_V2, leaf), limits == null ? null : leaf);
+            return new Placement(announced(new CgroupTree(TreeRung.CGROUP_V2, leaf)), limits == null ? null : leaf);
         }
         if (Cgroups.version() != Cgroups.Version.V1) {
             try {
                 Cgroup both = Cgroups.create(limits, Cgroups.Version.V2);
-                return new Placement(new CgroupTree(TreeRung.CGROUP_V2, both), both);
+                return new Placement(announced(new CgroupTree(TreeRung.CGROUP_V2, both)), both);
             } catch (JailUnavailableException noControllers) {
                 if (Cgroups.version() == Cgroups.Version.V2) throw noControllers;
             }
@@ -63,7 +63,7 @@ public final class TreeLadder {
         Cgroup v1 = Cgroups.create(limits, Cgroups.Version.V1);
         try {
             Cgroup leaf = Cgroups.create(CgroupLimits.NONE, Cgroups.Version.V2);
-            return new Placement(new CgroupTree(TreeRung.CGROUP_V2, leaf, v1.directories()), v1);
+            return new Placement(announced(new CgroupTree(TreeRung.CGROUP_V2, leaf, v1.directories())), v1);
         } catch (IOException | RuntimeException e) {
             destroyQuietly(v1, e);
             throw e;
@@ -79,6 +79,11 @@ public final class TreeLadder {
             throw e;
         }
         return new Placement(new CgroupTree(TreeRung.CGROUP_V1_FREEZER, c), limits == null ? null : c);
+    }
+
+    private static CgroupTree announced(CgroupTree tree) {
+        tree.announce();
+        return tree;
     }
 
     private static void destroyQuietly(Cgroup c, Exception primary) {
