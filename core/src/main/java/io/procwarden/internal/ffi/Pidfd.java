@@ -38,7 +38,7 @@ public final class Pidfd {
         }
     }
 
-    /** {@code pidfd_send_signal} flag (Linux 6.9): the process group of the pidfd's process. */
+    /** {@code pidfd_send_signal} flag (Linux 6.9): the process group whose id is the pidfd's pid (one it leads). */
     public static final int PIDFD_SIGNAL_PROCESS_GROUP = 1 << 2;
 
     /**
@@ -80,7 +80,8 @@ public final class Pidfd {
 
     /**
      * Whether this kernel has {@link #PIDFD_SIGNAL_PROCESS_GROUP} (Linux 6.9), probed once: signal
-     * 0 (a permission check only) to our own process group through a pidfd of ourselves.
+     * 0 (a permission check only) through a pidfd of ourselves to the group our pid would lead;
+     * success or ESRCH (we lead none) means the flag is known, EINVAL that it is not.
      */
     public static boolean hasProcessGroupFlag() {
         return GroupFlag.SUPPORTED;
@@ -88,9 +89,19 @@ public final class Pidfd {
 
     private static boolean probeGroupFlag() {
         try (Fd self = open(Unistd.getpid())) {
-            return sendSignal(self, 0, PIDFD_SIGNAL_PROCESS_GROUP);
+            int n = self.acquire();
+            try {
+                Syscalls.Result r;
+                do {
+                    r = Syscalls.call(Syscalls.SYS_PIDFD_SEND_SIGNAL, n, 0, 0, PIDFD_SIGNAL_PROCESS_GROUP);
+                } while (r.failed() && r.errno() == Errno.EINTR);
+                // ESRCH: the flag was understood, and no group has our pid as its id (we lead none).
+                return !r.failed() || r.errno() == Errno.ESRCH;
+            } finally {
+                self.release();
+            }
         } catch (SyscallException | RuntimeException e) {
-            return false; // EINVAL before 6.9; ENOSYS/EPERM without pidfds: kill(-pgid) instead
+            return false; // ENOSYS/EPERM without pidfds: kill(-pgid) instead
         }
     }
 

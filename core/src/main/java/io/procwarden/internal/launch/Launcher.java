@@ -164,7 +164,7 @@ public final class Launcher {
             String why = e.getMessage().startsWith("jailed target execve")
                     ? ExecDiagnosis.explain(e.errno(), request.path(), plan.directory(), request.argv(), request.env())
                     : null;
-            throw failure(plan, e.errno(), why != null ? why : "jail: " + e.getMessage(), e);
+            throw failure(plan, e.errno(), (why != null ? why + "; " : "") + "jail: " + e.getMessage(), e);
         } catch (IOException e) {
             throw failure(plan, 0, "jail: " + e.getMessage(), e);
         }
