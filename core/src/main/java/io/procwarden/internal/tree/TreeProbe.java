@@ -11,13 +11,12 @@ import io.procwarden.internal.jail.cgroup.CgroupLimits;
 import io.procwarden.internal.jail.cgroup.Cgroups;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Decides once, by really doing it, which rungs of the ladder work here, and keeps the cause for
- * each one that does not, as a Throwable:
+ * Decides once per rung (when first asked), by really doing it, which rungs of the ladder work
+ * here, and keeps the cause for each one that does not, as a Throwable:
  * <ul>
  *   <li>cgroup v2: a leaf made and removed under our own v2 cgroup, which must have
  *       {@code cgroup.events} and {@code cgroup.kill} or {@code cgroup.freeze};
@@ -31,13 +30,12 @@ import java.util.Optional;
 public final class TreeProbe {
     private TreeProbe() {}
 
-    private static final class Results {
-        static final Map<TreeRung, Optional<Throwable>> CAUSES = probeAll();
-    }
+    /** Each rung probed once, when first asked about: a spawn on rung 1 never pays for the others. */
+    private static final Map<TreeRung, Optional<Throwable>> CAUSES = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Empty if the rung works here (and, for the subreaper, is allowed); otherwise why not. */
     public static Optional<Throwable> unavailabilityCause(TreeRung rung) {
-        Optional<Throwable> cause = Results.CAUSES.get(rung);
+        Optional<Throwable> cause = CAUSES.computeIfAbsent(rung, TreeProbe::probe);
         if (cause.isEmpty() && rung == TreeRung.SUBREAPER && !Subreaper.allowed()) {
             return Optional.of(new IllegalStateException("the subreaper rung is opt-in for the library: this JVM would"
                     + " adopt every orphaned descendant of its children (TreeMechanism.allowSubreaper())"));
@@ -78,12 +76,12 @@ public final class TreeProbe {
         throw e;
     }
 
-    private static Map<TreeRung, Optional<Throwable>> probeAll() {
-        Map<TreeRung, Optional<Throwable>> m = new EnumMap<>(TreeRung.class);
-        m.put(TreeRung.CGROUP_V2, probeCgroup(Cgroups.Version.V2));
-        m.put(TreeRung.CGROUP_V1_FREEZER, probeCgroup(Cgroups.Version.V1));
-        m.put(TreeRung.SUBREAPER, probeSubreaper());
-        return Map.copyOf(m);
+    private static Optional<Throwable> probe(TreeRung rung) {
+        return switch (rung) {
+            case CGROUP_V2 -> probeCgroup(Cgroups.Version.V2);
+            case CGROUP_V1_FREEZER -> probeCgroup(Cgroups.Version.V1);
+            case SUBREAPER -> probeSubreaper();
+        };
     }
 
     private static Optional<Throwable> probeCgroup(Cgroups.Version version) {
