@@ -25,6 +25,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -45,7 +46,11 @@ import java.util.function.Consumer;
  * <p>A jailed child with a cgroup ({@link JailSpec}) is contained: {@link #kill()} and
  * {@link #terminate(Duration)} signal every process in its cgroup, so nothing it started
  * outlives it; {@link #signal(Signal)} still reaches the one process we spawned, and
- * {@link #oomKills()} says whether the OOM killer acted in the cgroup.
+ * {@link #oomKills()} says whether the OOM killer acted in the cgroup. A child spawned with
+ * {@link ProcessSpec#containTree()} is contained the same way on every rung of
+ * {@link TreeMechanism}, and {@link #killTree()} and {@link #terminateTree(Duration)} say so
+ * explicitly (they refuse an uncontained child); {@link #killedByUs()} tells whether our own
+ * kill or terminate ended it.
  *
  * <p>Pipes: our ends are non-blocking and served by the monitor's one thread, with the exits.
  * Read or write them as streams or channels (a virtual thread parks while the pipe is not
@@ -66,6 +71,8 @@ public final class ChildProcess implements AutoCloseable {
     private final Registration registration;
     private final Exit exit;
     private final Process view;
+    /** Bit {@code n - 1} set: signal n was sent by kill, terminate, terminateGroup, killTree or terminateTree. */
+    private final AtomicLong sentToEnd = new AtomicLong();
 
     /** Wraps what the launcher started from {@code spec}; {@code exit} is the listener it was registered with. */
     ChildProcess(ProcessSpec spec, MonitorLoop monitor, Launched launched, Exit exit) {
@@ -189,6 +196,7 @@ public final class ChildProcess implements AutoCloseable {
      * with everything in its cgroup, atomically where the kernel can (cgroup v2 {@code cgroup.kill}).
      */
     public boolean kill() {
+        sentToEnd(Signal.KILL);
         return signalContained(Signal.KILL);
     }
 
@@ -243,12 +251,14 @@ public final class ChildProcess implements AutoCloseable {
     private CompletableFuture<ExitStatus> escalate(Duration grace, boolean group) {
         if (grace.isNegative()) throw new IllegalArgumentException("negative grace period: " + grace);
         CompletableFuture<ExitStatus> result = onExit();
+        sentToEnd(Signal.TERM);
         boolean sent = group ? signalGroup(Signal.TERM) : signalContained(Signal.TERM);
         if (sent) {
             // orTimeout's timer is cancelled when the process ends first: nothing lingers.
             exit.future.copy().orTimeout(nanos(grace), TimeUnit.NANOSECONDS).whenComplete((status, error) -> {
                 if (error instanceof TimeoutException) {
                     try {
+                        sentToEnd(Signal.KILL);
                         if (group) signalGroup(Signal.KILL);
                         else kill();
                     } catch (RuntimeException e) {
@@ -270,6 +280,102 @@ public final class ChildProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Sends SIGKILL to every process of the child's tree at once: the child, its children, and
+     * theirs, however they detached (double fork, {@code setsid}); none can fork past it. The
+     * child's {@link #onExit()} then completes once nothing of the tree is left.
+     *
+     * @return false if the tree has already ended
+     * @throws IllegalStateException if the child's tree is not contained (spawn it with
+     *     {@link ProcessSpec#containTree()}, or jail it with a cgroup)
+     * @throws UncheckedIOException if the system refuses (the message names the file or pid)
+     */
+    public boolean killTree() {
+        treeContainment();
+        sentToEnd(Signal.KILL);
+        return signalContained(Signal.KILL);
+    }
+
+    /**
+     * Sends {@code signal} to every process of the child's tree at once (none forks past it: a
+     * cgroup is frozen meanwhile, the subreaper rung stops the members first), as
+     * {@link #signal(Signal)} does to the one process; the CLI forwards the signals it receives
+     * this way.
+     *
+     * @return false if the tree has already ended
+     * @throws IllegalStateException if the child's tree is not contained (see {@link #killTree()})
+     * @throws UncheckedIOException if the system refuses (the message names the file or pid)
+     */
+    public boolean signalTree(Signal signal) {
+        Objects.requireNonNull(signal, "signal");
+        treeContainment();
+        return signalContained(signal);
+    }
+
+    /**
+     * Sends SIGTERM to every process of the child's tree, waits out {@code grace}, then sends
+     * SIGKILL to every process still there. Members that outlive the child get the whole grace
+     * too. The future completes only when no member of the tree remains.
+     *
+     * @return a new future of how the child ended, completed once the tree is empty; it fails if
+     *     the escalation itself fails
+     * @throws IllegalStateException if the child's tree is not contained (see {@link #killTree()})
+     * @throws IllegalArgumentException if {@code grace} is negative
+     * @throws UncheckedIOException if SIGTERM cannot be sent
+     */
+    public CompletableFuture<ExitStatus> terminateTree(Duration grace) {
+        if (grace.isNegative()) throw new IllegalArgumentException("negative grace period: " + grace);
+        Containment tree = treeContainment();
+        CompletableFuture<ExitStatus> result = onExit();
+        long graceNanos = nanos(grace);
+        tree.graceUntil(System.nanoTime() + Math.min(graceNanos, Long.MAX_VALUE / 4));
+        sentToEnd(Signal.TERM);
+        if (signalContained(Signal.TERM)) {
+            exit.future.copy().orTimeout(graceNanos, TimeUnit.NANOSECONDS).whenComplete((status, error) -> {
+                if (error instanceof TimeoutException) {
+                    try {
+                        killTree();
+                    } catch (RuntimeException e) {
+                        result.completeExceptionally(e);
+                    }
+                }
+            });
+        }
+        return result;
+    }
+
+    /**
+     * True once the process has ended killed by a signal that procwarden sent to end it: through
+     * {@link #kill()}, {@link #terminate}, {@link #terminateGroup}, {@link #killTree()} or
+     * {@link #terminateTree} (their SIGKILL escalation included), as .NET's {@code Killed} flag.
+     * False while it runs, when it exited by itself (even after our SIGTERM, if it handled it),
+     * and when a signal from elsewhere ({@link #signal(Signal)} included) killed it.
+     */
+    public boolean killedByUs() {
+        if (!exit.future.isDone() || exit.future.isCompletedExceptionally()) return false;
+        return exit.future.join() instanceof ExitStatus.Signaled s
+                && (sentToEnd.get() & (1L << (s.signal().number() - 1))) != 0;
+    }
+
+    /** The mechanism holding the child's tree, when it was spawned with {@link ProcessSpec#containTree()}. */
+    public Optional<TreeMechanism> treeMechanism() {
+        Containment c = launched.containment();
+        return c == null ? Optional.empty() : c.treeRung().map(TreeMechanism::of);
+    }
+
+    private Containment treeContainment() {
+        Containment c = launched.containment();
+        if (c == null || !c.holdsTree()) {
+            throw new IllegalStateException("pid " + pid() + " does not have its process tree contained;"
+                    + " spawn it with containTree() (or a jail with a cgroup)");
+        }
+        return c;
+    }
+
+    private void sentToEnd(Signal signal) {
+        sentToEnd.getAndUpdate(bits -> bits | (1L << (signal.number() - 1)));
     }
 
     /**
@@ -508,6 +614,11 @@ public final class ChildProcess implements AutoCloseable {
     /** Handle mode (signals through a pidfd) rather than pid mode; for tests and diagnostics. */
     boolean handleMode() {
         return registration.hasPidfd();
+    }
+
+    /** What contains the child beyond its pid (a jail's cgroup, a tree), or null; for tests. */
+    Containment containment() {
+        return launched.containment();
     }
 
     /** The registration with the monitor, for the test bridge (TestAccess) only. */

@@ -1,6 +1,7 @@
 package io.procwarden;
 
 import io.procwarden.internal.io.BytesPublisher;
+import io.procwarden.internal.jail.JailPlan;
 import io.procwarden.internal.launch.Checks;
 import io.procwarden.internal.launch.Launched;
 import io.procwarden.internal.launch.Launcher;
@@ -62,38 +63,42 @@ public final class ProcessSpec {
      * type of its own, so a value cannot land in the wrong field either.
      */
     private record Settings(String command, List<String> args, Path directory, Environment environment,
-            Stdio stdio, Map<Integer, Integer> preserved, Grouping grouping, JailSpec jail) {
+            Stdio stdio, Map<Integer, Integer> preserved, Grouping grouping, JailSpec jail, boolean tree) {
         Settings {
             args = List.copyOf(args);
             preserved = java.util.Collections.unmodifiableMap(new TreeMap<>(preserved));
         }
 
         Settings withArgs(List<String> a) {
-            return new Settings(command, a, directory, environment, stdio, preserved, grouping, jail);
+            return new Settings(command, a, directory, environment, stdio, preserved, grouping, jail, tree);
         }
 
         Settings withDirectory(Path d) {
-            return new Settings(command, args, d, environment, stdio, preserved, grouping, jail);
+            return new Settings(command, args, d, environment, stdio, preserved, grouping, jail, tree);
         }
 
         Settings withEnvironment(Environment e) {
-            return new Settings(command, args, directory, e, stdio, preserved, grouping, jail);
+            return new Settings(command, args, directory, e, stdio, preserved, grouping, jail, tree);
         }
 
         Settings withStdio(Stdio io) {
-            return new Settings(command, args, directory, environment, io, preserved, grouping, jail);
+            return new Settings(command, args, directory, environment, io, preserved, grouping, jail, tree);
         }
 
         Settings withPreserved(Map<Integer, Integer> p) {
-            return new Settings(command, args, directory, environment, stdio, p, grouping, jail);
+            return new Settings(command, args, directory, environment, stdio, p, grouping, jail, tree);
         }
 
         Settings withGrouping(Grouping g) {
-            return new Settings(command, args, directory, environment, stdio, preserved, g, jail);
+            return new Settings(command, args, directory, environment, stdio, preserved, g, jail, tree);
         }
 
         Settings withJail(JailSpec j) {
-            return new Settings(command, args, directory, environment, stdio, preserved, grouping, j);
+            return new Settings(command, args, directory, environment, stdio, preserved, grouping, j, tree);
+        }
+
+        Settings withTree(boolean t) {
+            return new Settings(command, args, directory, environment, stdio, preserved, grouping, jail, t);
         }
     }
 
@@ -162,7 +167,7 @@ public final class ProcessSpec {
         Checks.text("command", Objects.requireNonNull(command, "command"));
         if (command.isEmpty()) throw new IllegalArgumentException("empty command");
         return new ProcessSpec(new Settings(command, List.of(), null, Environment.INHERIT, Stdio.INHERIT, Map.of(),
-                Grouping.INHERIT, null)).args(args);
+                Grouping.INHERIT, null, false)).args(args);
     }
 
     /** A spec from a command line already split into words: the first is the command. */
@@ -330,6 +335,29 @@ public final class ProcessSpec {
     }
 
     /**
+     * The same, with its whole process tree contained: every process the child starts, and
+     * theirs, however they detach (double fork, {@code setsid}), stays reachable, so that
+     * {@link ChildProcess#killTree()} and {@link ChildProcess#terminateTree(java.time.Duration)} (and
+     * {@code kill()}, {@code terminate()}) reach all of them, and whatever is left when the child
+     * ends is killed before its exit is reported: nothing it started outlives it.
+     *
+     * <p>The mechanism is the first of a ladder this host offers ({@link TreeMechanism}): a cgroup
+     * v2 leaf, a cgroup v1 with the freezer, or this JVM as child subreaper (opt-in,
+     * {@link TreeMechanism#allowSubreaper()}). The child is in it before its first instruction
+     * (it starts as the jail's parked stub, with or without a {@link #jail(JailSpec) jail}).
+     * Spawning fails with a {@link SpawnException} naming what is missing when no rung is
+     * available. Linux only.
+     */
+    public ProcessSpec containTree() {
+        return new ProcessSpec(s.withTree(true));
+    }
+
+    /** True if the child's whole process tree is contained ({@link #containTree()}). */
+    public boolean isTreeContained() {
+        return s.tree();
+    }
+
+    /**
      * Starts the process, watched by {@link ProcessMonitor#shared()}.
      *
      * @throws SpawnException if it cannot be started (the message names the program, the
@@ -427,7 +455,13 @@ public final class ProcessSpec {
         argv.add(s.command());
         argv.addAll(s.args());
         return new SpawnPlan(s.command(), argv, environmentEntries(), s.directory(), stdin(), stdout(), stderr(),
-                s.preserved(), isNewSession(), isNewProcessGroup(), s.jail() == null ? null : s.jail().toPlan());
+                s.preserved(), isNewSession(), isNewProcessGroup(), jailPlan());
+    }
+
+    /** The jail's plan (the parked stub alone for a contained tree without a jail), or null. */
+    private JailPlan jailPlan() {
+        JailPlan plan = s.jail() == null ? (s.tree() ? JailPlan.NONE : null) : s.jail().toPlan();
+        return s.tree() ? plan.withContainedTree() : plan;
     }
 
     /** {@code "NAME=value"} entries for the child, or null to pass this process's {@code environ} unchanged. */
@@ -481,6 +515,7 @@ public final class ProcessSpec {
             case INHERIT -> { }
         }
         if (s.jail() != null) b.append(", jailed");
+        if (s.tree()) b.append(", tree contained");
         return b.append(']').toString();
     }
 

@@ -101,7 +101,7 @@ final class Report {
         b.append("Reproduce: `").append(command).append(String.format("` (this run took %d min %02d s; the time grows with the ",
                         seconds / 60, seconds % 60))
                 .append("machine's load. `scripts/bench --quick` is a smoke run of a few minutes that writes to ")
-                .append("`bench/target/quick-docs/`; `--only=nonchild,child,spawn,polling,concurrent,jail` picks comparisons).\n\n");
+                .append("`bench/target/quick-docs/`; `--only=nonchild,child,spawn,polling,concurrent,jail,stdio,tree` picks comparisons).\n\n");
         b.append("The `procwarden` command's start-up and `procwarden wait`'s exit notice, against a Java hello world and ")
                 .append("GNU `timeout`, are in [startup.md](startup.md) (`scripts/measure-startup.sh`, ")
                 .append("`scripts/measure-wait-latency.sh`).\n\n");

@@ -3,6 +3,7 @@ package io.procwarden.cli;
 import io.procwarden.FdCloseMechanism;
 import io.procwarden.MonitorBackend;
 import io.procwarden.ProcessSpec;
+import io.procwarden.TreeMechanism;
 import java.io.PrintStream;
 
 /**
@@ -61,6 +62,7 @@ final class InfoCommand {
         row(out, "backend", selectedBackend());
         row(out, "fd close", fdCloseMechanism());
         row(out, "pidfd", pidfd());
+        row(out, "tree", tree());
         out.println("backends:");
         for (MonitorBackend b : MonitorBackend.values()) {
             out.printf("  %-8s %s%n", b.id(), b.unavailabilityCause()
@@ -90,6 +92,17 @@ final class InfoCommand {
             return m.id() + " (" + m.description() + ")";
         } catch (IllegalStateException e) { // a bad -Dprocwarden.spawn.fdclose: every spawn would fail so
             return "none: " + e.getMessage();
+        }
+    }
+
+    /** The rung of the tree ladder {@code run} would hold CMD's tree with (the subreaper allowed, as run does). */
+    private static String tree() {
+        TreeMechanism.allowSubreaper(); // only allows it: nothing changes until a tree is made
+        try {
+            TreeMechanism m = TreeMechanism.selected();
+            return m.id() + " (" + m.description() + ")";
+        } catch (RuntimeException e) {
+            return "none: " + e.getMessage() + "; run goes on without";
         }
     }
 

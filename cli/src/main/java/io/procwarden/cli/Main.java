@@ -37,7 +37,8 @@ public final class Main {
               -V, --version   Print version information and exit.
             Commands:
               run   Run CMD in its own process group with only fds 0, 1, 2 and a clean
-                      signal state; exit with its status (timeout(1)'s options too).
+                      signal state, its whole tree contained; exit with its status
+                      (timeout(1)'s options too).
               wait  Wait until processes exit; print one line per exit as it happens:
                       ISO-8601 time, pid, status.
               info  Show the platform facts procwarden depends on: the monitor backend it

@@ -8,6 +8,7 @@ import io.procwarden.ProcessSpec;
 import io.procwarden.ResourceUsage;
 import io.procwarden.Signal;
 import io.procwarden.SpawnException;
+import io.procwarden.TreeMechanism;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,8 +19,11 @@ import java.util.Optional;
 /**
  * {@code procwarden run [OPTIONS] [--] CMD [ARGS]}: runs a command with the hardened defaults
  * of {@link ProcessSpec} (only fds 0, 1, 2 inherited, empty signal mask and default
- * dispositions) as the leader of its own process group, forwards SIGINT, SIGTERM and SIGHUP to
- * that group, and exits with the command's status, as a shell reports it (128+n for signal n).
+ * dispositions) as the leader of its own process group, with its whole process tree contained
+ * ({@link ProcessSpec#containTree()}, unless {@code --no-tree}) and a parent-death SIGKILL,
+ * forwards the signals that would kill procwarden to that tree ({@link SignalForwarder}), and
+ * exits with the command's status, as a shell reports it (128+n for signal n). What CMD leaves
+ * running when it ends is killed before procwarden exits.
  *
  * <p>The timeout follows GNU {@code timeout(1)}: {@code --signal}, {@code --kill-after},
  * {@code --preserve-status}, {@code --foreground}, 0 for none, 124 when it expired and 137
@@ -53,12 +57,17 @@ final class RunCommand {
     boolean append;
     final List<Integer> preserveFds = new ArrayList<>();
     boolean newSession;
+    boolean noTree;
     boolean status;
     boolean json;
     List<String> command;
 
     private RunCommand(Main.Flags flags) {
         this.flags = flags;
+    }
+
+    Main.Flags flags() {
+        return flags;
     }
 
     /**
@@ -86,6 +95,7 @@ final class RunCommand {
                 case "--append" -> r.append = a.flag();
                 case "--preserve-fd" -> r.preserveFds.add(a.value("N", RunCommand::fd));
                 case "--new-session" -> r.newSession = a.flag();
+                case "--no-tree" -> r.noTree = a.flag();
                 case "--status" -> r.status = a.flag();
                 case "--json" -> r.json = flags.json = a.flag();
                 case "--debug" -> flags.debug = a.flag();
@@ -133,6 +143,9 @@ final class RunCommand {
     int call() {
         PrintStream err = System.err;
         MonitorBackend backend = backend();
+        // The last rung of the tree ladder (no cgroups) makes this JVM a subreaper: fine here,
+        // procwarden run spawns nothing but CMD.
+        if (!noTree) TreeMechanism.allowSubreaper();
         ProcessSpec processSpec = RunOptions.toProcessSpec(this);
         // Before the spawn: a signal that comes between spawn and attach is held, not lost.
         SignalForwarder forwarder = SignalForwarder.install(err, !foreground);
@@ -206,11 +219,17 @@ final class RunCommand {
         return new Outcome(exit.isPresent() ? exit.get() : child.waitFor(), true);
     }
 
-    /** A signal to CMD's group (then SIGCONT, so that a stopped group takes it), or to CMD alone. */
+    /**
+     * A signal to CMD's whole tree, or (with {@code --no-tree}) its group, then SIGCONT, so that
+     * a stopped member takes it; or to CMD alone with {@code --foreground}.
+     */
     private void send(ChildProcess child, Signal s) {
+        boolean more = !s.equals(Signal.KILL) && !s.equals(Signal.CONT);
         if (foreground) {
             child.signal(s);
-        } else if (child.signalGroup(s) && !s.equals(Signal.KILL) && !s.equals(Signal.CONT)) {
+        } else if (child.treeMechanism().isPresent()) {
+            if (child.signalTree(s) && more) child.signalTree(Signal.CONT);
+        } else if (child.signalGroup(s) && more) {
             child.signalGroup(Signal.CONT);
         }
     }

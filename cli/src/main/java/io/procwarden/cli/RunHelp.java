@@ -6,14 +6,15 @@ final class RunHelp {
 
     static final String TEXT = """
             Usage: procwarden run [OPTIONS] [--] CMD [ARG...]
-            Run CMD in its own process group with only fds 0, 1, 2 and a clean signal state;
-            forward SIGINT, SIGTERM and SIGHUP to its group; exit with its status.
+            Run CMD in its own process group with only fds 0, 1, 2 and a clean signal state,
+            its whole process tree contained; forward the signals that would kill procwarden
+            to that tree; kill what CMD leaves running when it ends; exit with its status.
                   CMD...                 The command and its arguments (everything after the
                                            first non-option word, or after --).
-                  --timeout=DUR          After DUR, send the --signal (SIGTERM) to CMD's group,
+                  --timeout=DUR          After DUR, send the --signal (SIGTERM) to CMD's tree,
                                            then exit 124; 0: no timeout.
                   --grace=DUR, -k DUR, --kill-after=DUR
-                                         With --timeout: SIGKILL to the group DUR after the
+                                         With --timeout: SIGKILL to the tree DUR after the
                                            signal (default: 10s; 0: never).
               -s, --signal=SIG           Signal to send on timeout: a name (TERM, SIGINT,
                                            kill) or number (default: TERM).
@@ -34,6 +35,8 @@ final class RunHelp {
                                            N >= 3).
                   --new-session          Start CMD in a new session (setsid): no controlling
                                            terminal.
+                  --no-tree              Do not contain CMD's tree: signals go to CMD's process
+                                           group only, and what CMD leaves running outlives it.
                   --status               When CMD ends, print how, its wall and CPU time and
                                            peak RSS on stderr.
                   --json                 When CMD ends, print one JSON line about it on stderr.
@@ -45,15 +48,23 @@ final class RunHelp {
 
             CMD is looked up on procwarden's own PATH, not on one set with --env.
             FILEs and a relative DIR are taken relative to the current directory.
-            SIGINT, SIGTERM and SIGHUP go on to CMD's group (then SIGCONT); procwarden
-            ends when CMD does. CMD's group is not the terminal's foreground group: like
-            a background job, it stops if it reads from the terminal (use --foreground
-            for a CMD that needs the terminal).
+            CMD's tree is every process CMD starts, and theirs, however they detach
+            (double fork, setsid): a cgroup v2 leaf, else a v1 cgroup with the freezer,
+            else procwarden as child subreaper (procwarden info shows which).
+            SIGINT (even when procwarden was started with it ignored, as a background job),
+            SIGTERM, SIGHUP, SIGUSR1, SIGALRM and the other signals that would kill
+            procwarden go on to CMD's tree (then SIGCONT); procwarden ends when CMD does.
+            If procwarden is killed by SIGKILL (or crashes), CMD gets SIGKILL (a
+            parent-death signal, with util-linux setpriv); CMD's descendants do not, and
+            live on. CMD's group is not the terminal's foreground group: like a background
+            job, it stops if it reads from the terminal (use --foreground for a CMD that
+            needs the terminal).
 
             As GNU timeout(1), with these differences: the timeout is an option
             (--timeout DUR), not the first word; the SIGKILL escalation is on by default
-            (--grace 10s; -k 0 turns it off); durations may be given in ms; SIGQUIT,
-            SIGUSR1 and SIGUSR2 are not forwarded; 125 is also procwarden's status for an
+            (--grace 10s; -k 0 turns it off); durations may be given in ms; the signals
+            reach CMD's whole tree, not only its process group; SIGQUIT and SIGUSR2 are not
+            forwarded (the JVM keeps them); 125 is also procwarden's status for an
             unusable --cwd, --stdout, --stderr or --preserve-fd; a CMD killed by a signal
             makes procwarden exit 128+N, it does not kill itself with that signal.
 

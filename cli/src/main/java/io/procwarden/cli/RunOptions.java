@@ -1,7 +1,10 @@
 package io.procwarden.cli;
 
+import io.procwarden.JailSpec;
 import io.procwarden.ProcessSpec;
 import io.procwarden.Redirect;
+import io.procwarden.Signal;
+import io.procwarden.TreeMechanism;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
@@ -74,10 +77,42 @@ final class RunOptions {
                 }
                 p = p.preserveFd(fd, fd);
             }
+            p = contained(p, o);
             // --foreground: CMD stays in our group, the terminal's foreground group if we are in it.
             return o.newSession ? p.newSession() : o.foreground ? p : p.newProcessGroup();
         } catch (IllegalArgumentException e) { // NUL in an argument, '=' in a name, ...
             throw usage(e.getMessage());
+        }
+    }
+
+    /**
+     * CMD's whole tree contained (unless {@code --no-tree}) and a parent-death SIGKILL for CMD,
+     * each where this host offers it (without a cgroup or subreaper, or without util-linux
+     * {@code setpriv}, run goes on without; {@code --debug} says why): if procwarden is killed
+     * by SIGKILL, CMD dies with it.
+     */
+    private static ProcessSpec contained(ProcessSpec p, RunCommand o) {
+        if (!o.noTree) {
+            try {
+                TreeMechanism.selected();
+                p = p.containTree();
+            } catch (IllegalStateException e) {
+                debug(o, "CMD's tree is not contained: " + e.getMessage());
+            }
+        }
+        JailSpec deathSignal = JailSpec.none().parentDeathSignal(Signal.KILL);
+        try {
+            deathSignal.checkSupported();
+            p = p.jail(deathSignal);
+        } catch (IOException e) {
+            debug(o, "no parent-death signal for CMD: " + e.getMessage());
+        }
+        return p;
+    }
+
+    private static void debug(RunCommand o, String message) {
+        if (o.flags().debug) {
+            System.err.println("procwarden: debug: " + message);
         }
     }
 

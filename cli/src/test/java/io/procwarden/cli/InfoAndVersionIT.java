@@ -47,7 +47,7 @@ class InfoAndVersionIT {
         assertThat(r.exit()).as(r.toString()).isZero();
         String text = String.join("\n", r.out());
         assertThat(text).contains("  run   Run CMD in its own process group with only fds 0, 1, 2 and a clean\n"
-                + "          signal state; exit with its status");
+                + "          signal state, its whole tree contained; exit with its status");
         for (String command : new String[] {"run", "wait", "info", "help"}) {
             assertThat(r.out()).anySatisfy(line -> assertThat(line).startsWith("  " + command + " "));
         }

@@ -22,6 +22,8 @@ public final class Epoll {
     public static final int EPOLL_CTL_DEL = 2;
     public static final int EPOLL_CTL_MOD = 3;
     public static final int EPOLLIN = 0x001;
+    /** Priority data; kernfs (cgroup) files report a changed value with EPOLLPRI | EPOLLERR. */
+    public static final int EPOLLPRI = 0x002;
     public static final int EPOLLOUT = 0x004;
     public static final int EPOLLONESHOT = 1 << 30;
     public static final int EPOLLERR = 0x008;

@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 
-/** Binding for {@code poll(2)} ({@code <poll.h>}), over two descriptors: all procwarden needs. */
+/** Binding for {@code poll(2)} ({@code <poll.h>}), over one or two descriptors: all procwarden needs. */
 public final class Poll {
     private Poll() {}
 
@@ -106,6 +106,29 @@ public final class Poll {
             throw Native.rethrow(t);
         } finally {
             first.release();
+        }
+    }
+
+    /** Whether {@code fd} is readable now (or reports an error or hang-up): {@code poll} with timeout 0. */
+    public static boolean readable(Fd fd) throws SyscallException {
+        int a = fd.acquire();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(POLLFD);
+            fds.set(C_INT, FD, a);
+            fds.set(C_SHORT, EVENTS, POLLIN);
+            MemorySegment st = Native.errnoState();
+            while (true) {
+                int r = (int) PollH.MH.invokeExact(st, fds, 1L, 0);
+                if (r >= 0) return fds.get(C_SHORT, REVENTS) != 0;
+                int e = Native.errno(st);
+                if (e != Errno.EINTR) throw Errno.exception("poll(" + fd + ")", e);
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        } finally {
+            fd.release();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.procwarden.internal.jail;
 
+import io.procwarden.internal.tree.TreeRung;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -33,4 +34,23 @@ public interface Containment {
 
     /** The mechanism and where it lives, for messages: {@code "cgroup v2 /sys/fs/cgroup/unified/procwarden-12-3"}. */
     String describe();
+
+    /**
+     * True when {@link #signalAll} reaches the child's whole process tree: a tree held by
+     * {@code internal/tree}, or a jail's cgroup.
+     */
+    default boolean holdsTree() {
+        return false;
+    }
+
+    /** The rung of the ladder holding the tree, for a child spawned with tree containment. */
+    default Optional<TreeRung> treeRung() {
+        return Optional.empty();
+    }
+
+    /**
+     * Members that outlive the child may run until {@code deadlineNanos} ({@link System#nanoTime()})
+     * before the teardown kills them: the grace of a terminate that is under way.
+     */
+    default void graceUntil(long deadlineNanos) {}
 }

@@ -15,6 +15,8 @@ import io.procwarden.internal.monitor.MonitorLoop;
 import io.procwarden.internal.monitor.Registration;
 import io.procwarden.internal.spawn.PosixSpawner;
 import io.procwarden.internal.spawn.SpawnFailure;
+import io.procwarden.internal.tree.Tree;
+import io.procwarden.internal.tree.TreeLadder;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -33,14 +35,16 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The parked-child handshake, in order:
  * <ol>
- *   <li>check the host ({@link JailHost}: tools, privileges), create the cgroup with its limits;
+ *   <li>check the host ({@link JailHost}: tools, privileges), create the cgroup with its limits
+ *       and, with tree containment, the tree ({@link TreeLadder}: a cgroup v2 leaf, a v1 cgroup
+ *       with the freezer, or this JVM as subreaper);
  *   <li>posix_spawn the {@code /bin/sh} stub with the hardened spawn (only chosen descriptors, empty
  *       signal mask, default dispositions; see {@link ExecChain} for its script and descriptors),
  *       from the {@link SpawnThread} when a parent-death signal is asked for;
  *   <li>register it with the monitor loop at once (it reaps the stub whatever happens next);
  *   <li>wait for the stub's "ready" byte, then, while the child cannot be reaped
  *       ({@link Registration#whileUnreaped}, so a reused pid is never touched), set its rlimits
- *       with prlimit(2) and move it into the cgroup;
+ *       with prlimit(2) and move it into the cgroup (and the tree);
  *   <li>write the pid file (pid and start time, which the exec chain keeps);
  *   <li>write the go byte: the stub execs setpriv / bwrap / the target, all inside the limits.
  * </ol>
@@ -103,7 +107,12 @@ public final class JailLauncher {
         int savedStdin = highest + 1;
         int ready = highest + 2;
 
-        Cgroup cgroup = plan.cgroup() != null ? Cgroups.create(plan.cgroup()) : null;
+        // With tree containment the ladder places the tree (and the limits beside or in it).
+        TreeLadder.Placement placement = plan.containTree() ? TreeLadder.place(plan.cgroup()) : null;
+        Tree tree = placement != null ? placement.tree() : null;
+        Cgroup cgroup = placement != null ? placement.limits()
+                : plan.cgroup() != null ? Cgroups.create(plan.cgroup()) : null;
+        boolean separateLimits = placement != null && placement.separateLimits();
         List<Fd> ownFds = new ArrayList<>();
         JailedChild child = null;
         int unregisteredPid = 0;
@@ -134,7 +143,7 @@ public final class JailLauncher {
             go[0].close();
             readyPipe[1].close();
 
-            child = new JailedChild(started.pid(), cgroup, plan.pidFile(),
+            child = new JailedChild(started.pid(), cgroup, tree, separateLimits, plan.pidFile(),
                     ExecChain.describe(tools, request.path()), listener);
             unregisteredPid = started.pid();
             child.registered(loop.registerChild(started.pid(), started.pidfd(), child.listener()));
@@ -143,25 +152,55 @@ public final class JailLauncher {
 
             awaitReady(readyPipe[0], started.pid());
             hook.at(Step.READY, child);
-            applyWhileUnreaped(child, plan, cgroup);
+            applyWhileUnreaped(child, plan, tree == null || separateLimits ? cgroup : null, tree);
             hook.at(Step.LIMITED, child);
             if (plan.pidFile() != null) child.pidFileWritten(PidFile.write(plan.pidFile(), started.pid()));
             hook.at(Step.PID_FILE, child);
             sendGo(go[1], started.pid());
             return child;
         } catch (IOException | SpawnFailure | RuntimeException | Error e) {
-            abandon(e, child, unregisteredPid, cgroup);
+            abandon(e, child, unregisteredPid, cgroup, tree, separateLimits);
             throw e;
         } finally {
             for (Fd fd : ownFds) fd.close();
         }
     }
 
-    private static void checkTarget(String path) throws SyscallException {
+    /**
+     * What the kernel's execve would refuse, checked before the stub is started, so that it fails
+     * the spawn (with the plain spawn's diagnosis) instead of the stub's {@code exec}: ENOENT (no
+     * file, or a {@code #!} interpreter that is missing), EACCES (not a regular executable file),
+     * ENOEXEC (neither ELF nor {@code #!}, with no binfmt_misc handler registered). The shell and
+     * {@code execvp} would run such a file as a shell script, which the kernel does not.
+     */
+    static void checkTarget(String path) throws SyscallException {
         Path p = Path.of(path);
-        if (!Files.exists(p)) throw Errno.exception("jailed target execve(\"" + path + "\")", Errno.ENOENT);
-        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
-            throw Errno.exception("jailed target execve(\"" + path + "\")", Errno.EACCES);
+        String call = "jailed target execve(\"" + path + "\")";
+        if (!Files.exists(p)) throw Errno.exception(call, Errno.ENOENT);
+        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) throw Errno.exception(call, Errno.EACCES);
+        byte[] head;
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            head = in.readNBytes(256);
+        } catch (IOException e) {
+            return; // unreadable but executable: the exec itself decides
+        }
+        if (head.length >= 2 && head[0] == '#' && head[1] == '!') {
+            String line = new String(head, 2, head.length - 2, java.nio.charset.StandardCharsets.UTF_8).split("\n", 2)[0].strip();
+            String interpreter = line.split("[ \t]+", 2)[0];
+            if (!interpreter.isEmpty() && !Files.isExecutable(Path.of(interpreter))) throw Errno.exception(call, Errno.ENOENT);
+            return;
+        }
+        boolean elf = head.length >= 4 && head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F';
+        if (!elf && !binfmtMiscHandlers()) throw Errno.exception(call, Errno.ENOEXEC);
+    }
+
+    /** Whether binfmt_misc has handlers registered (then other formats may run; let the exec decide). */
+    private static boolean binfmtMiscHandlers() {
+        try (var entries = Files.list(Path.of("/proc/sys/fs/binfmt_misc"))) {
+            return entries.anyMatch(e -> !e.getFileName().toString().equals("register")
+                    && !e.getFileName().toString().equals("status"));
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -194,7 +233,7 @@ public final class JailLauncher {
     }
 
     /** rlimits and cgroup placement, under the registration's lock so the pid cannot be reaped (and reused) meanwhile. */
-    private static void applyWhileUnreaped(JailedChild child, JailPlan plan, Cgroup cgroup) throws IOException {
+    private static void applyWhileUnreaped(JailedChild child, JailPlan plan, Cgroup cgroup, Tree tree) throws IOException {
         IOException[] failure = new IOException[1];
         boolean alive = child.registration().whileUnreaped(pid -> {
             try {
@@ -208,6 +247,7 @@ public final class JailLauncher {
                     }
                     Resource.prlimit(pid, r.resource(), soft, hard);
                 }
+                if (tree != null) tree.attach(pid); // first: a subreaper JVM must know the child before any cgroup holds it
                 if (cgroup != null) cgroup.attach(pid);
             } catch (IOException e) {
                 failure[0] = e;
@@ -233,7 +273,8 @@ public final class JailLauncher {
      * listener then removes the cgroup and pid file), or do it all here if it was never
      * registered. Failures of the cleanup are added to {@code primary}.
      */
-    private static void abandon(Throwable primary, JailedChild child, int unregisteredPid, Cgroup cgroup) {
+    private static void abandon(Throwable primary, JailedChild child, int unregisteredPid, Cgroup cgroup, Tree tree,
+            boolean separateLimits) {
         try {
             if (child != null && child.registration() != null) {
                 child.registration().signal(SIGKILL);
@@ -244,7 +285,8 @@ public final class JailLauncher {
                 Signals.kill(unregisteredPid, SIGKILL);
                 Wait.wait4(unregisteredPid, 0);
             }
-            if (cgroup != null) cgroup.destroy();
+            if (tree != null) tree.destroy();
+            if (cgroup != null && (tree == null || separateLimits)) cgroup.destroy();
         } catch (Exception e) {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
             primary.addSuppressed(e);

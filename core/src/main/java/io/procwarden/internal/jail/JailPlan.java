@@ -19,6 +19,8 @@ import java.util.Set;
  * @param environmentAllowlist the names kept in the environment, or null to leave it unfiltered
  * @param umask the file mode creation mask, or null to inherit ours
  * @param pidFile the absolute pid file path, or null for none
+ * @param containTree hold the child's whole process tree ({@code internal/tree}): signals reach
+ *     every descendant, and what is left when the child ends is killed
  */
 public record JailPlan(
         List<Rlimit> rlimits,
@@ -27,10 +29,22 @@ public record JailPlan(
         Sandbox sandbox,
         Set<String> environmentAllowlist,
         Integer umask,
-        Path pidFile) {
+        Path pidFile,
+        boolean containTree) {
 
     /** A plan that changes nothing (the stub still parks; tests and probes start from it). */
     public static final JailPlan NONE = new JailPlan(List.of(), Credentials.NONE, null, null, null, null, null);
+
+    /** A plan without tree containment. */
+    public JailPlan(List<Rlimit> rlimits, Credentials credentials, CgroupLimits cgroup, Sandbox sandbox,
+            Set<String> environmentAllowlist, Integer umask, Path pidFile) {
+        this(rlimits, credentials, cgroup, sandbox, environmentAllowlist, umask, pidFile, false);
+    }
+
+    /** The same plan, holding the child's whole tree. */
+    public JailPlan withContainedTree() {
+        return new JailPlan(rlimits, credentials, cgroup, sandbox, environmentAllowlist, umask, pidFile, true);
+    }
 
     /** Copies the collections, so a plan is immutable. */
     public JailPlan {

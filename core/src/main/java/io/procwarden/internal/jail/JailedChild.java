@@ -8,6 +8,8 @@ import io.procwarden.SyscallException;
 import io.procwarden.internal.jail.cgroup.Cgroup;
 import io.procwarden.internal.monitor.ExitListener;
 import io.procwarden.internal.monitor.Registration;
+import io.procwarden.internal.tree.Tree;
+import io.procwarden.internal.tree.TreeRung;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -23,6 +25,10 @@ import java.util.concurrent.CompletableFuture;
  * <p>It is the child's {@link Containment}: with a cgroup, {@link #signalAll} reaches every
  * process in it; without one, the containment is the child itself (signalAll signals just the
  * child, and there is no OOM count), so callers need no second path.
+ *
+ * <p>With tree containment ({@link JailPlan#containTree()}) a {@link Tree} holds the child's
+ * whole process tree: signals go to every member through it, and the teardown kills what is
+ * left (after the grace of a terminate under way) and waits until the tree is empty.
  *
  * <p>Thread-safe. Signals go through the registration, so a reaped (and perhaps reused) pid is
  * never signalled.
@@ -44,7 +50,10 @@ public final class JailedChild implements Containment {
     public record Outcome(ExitStatus status, ResourceUsage usage, long oomKills, IOException teardownFailure) {}
 
     private final int pid;
-    private final Cgroup cgroup;
+    private final Cgroup cgroup; // the limits' cgroup, or the tree's; null for none
+    private final Tree tree; // null without tree containment
+    private final boolean separateLimits; // cgroup is not the tree's own: attached and removed apart
+    private volatile long graceDeadline; // System.nanoTime() until which leftovers may run; 0: none
     private final Path pidFile;
     private final String chain;
     private final ExitListener downstream;
@@ -56,8 +65,15 @@ public final class JailedChild implements Containment {
     private volatile IOException recordedTeardownFailure;
 
     JailedChild(int pid, Cgroup cgroup, Path pidFile, String chain, ExitListener downstream) {
+        this(pid, cgroup, null, false, pidFile, chain, downstream);
+    }
+
+    JailedChild(int pid, Cgroup limits, Tree tree, boolean separateLimits, Path pidFile, String chain,
+            ExitListener downstream) {
         this.pid = pid;
-        this.cgroup = cgroup;
+        this.cgroup = limits != null ? limits : tree != null ? tree.cgroup().orElse(null) : null;
+        this.tree = tree;
+        this.separateLimits = separateLimits;
         this.pidFile = pidFile;
         this.chain = chain;
         this.downstream = downstream;
@@ -76,6 +92,11 @@ public final class JailedChild implements Containment {
     /** The child's cgroup, if the spec asked for one. */
     public Optional<Cgroup> cgroup() {
         return Optional.ofNullable(cgroup);
+    }
+
+    /** The tree holding the child's whole process tree, with tree containment. */
+    public Optional<Tree> tree() {
+        return Optional.ofNullable(tree);
     }
 
     /** The exec chain, e.g. {@code "sh stub -> /usr/bin/setpriv -> /bin/cat"}. */
@@ -113,11 +134,11 @@ public final class JailedChild implements Containment {
     @Override
     public boolean signalAll(int signal) throws IOException {
         if (tornDown) return false;
-        if (cgroup == null) return registration.signal(signal);
+        if (cgroup == null && tree == null) return registration.signal(signal);
         IOException failure = null;
         boolean any = false;
         try {
-            any = cgroup.signalAll(signal);
+            any = tree != null ? tree.signalAll(signal) : cgroup.signalAll(signal);
         } catch (IOException e) {
             failure = e;
         }
@@ -148,7 +169,23 @@ public final class JailedChild implements Containment {
 
     @Override
     public String describe() {
+        if (tree != null) return tree.describe();
         return cgroup != null ? cgroup.describe() : "pid " + pid + " (no cgroup)";
+    }
+
+    @Override
+    public boolean holdsTree() {
+        return tree != null || cgroup != null;
+    }
+
+    @Override
+    public Optional<TreeRung> treeRung() {
+        return tree == null ? Optional.empty() : Optional.of(tree.rung());
+    }
+
+    @Override
+    public void graceUntil(long deadlineNanos) {
+        graceDeadline = deadlineNanos == 0 ? 1 : deadlineNanos;
     }
 
     void registered(Registration r) {
@@ -164,7 +201,7 @@ public final class JailedChild implements Containment {
         return new ExitListener() {
             @Override
             public void onExit(ExitStatus status, ResourceUsage usage) {
-                if (cgroup == null && pidFile == null) {
+                if (cgroup == null && tree == null && pidFile == null) {
                     tornDown = true;
                     finish(status, usage, -1, null);
                 } else {
@@ -186,7 +223,10 @@ public final class JailedChild implements Containment {
     private void teardown(ExitStatus status, ResourceUsage usage) {
         IOException failure = null;
         long oom = -1;
-        if (cgroup != null) {
+        if (tree != null) {
+            failure = tearDownTree();
+            oom = recordedOomKills;
+        } else if (cgroup != null) {
             oom = cgroup.oomKills();
             try {
                 cgroup.destroy();
@@ -209,6 +249,43 @@ public final class JailedChild implements Containment {
         if (status != null) finish(status, usage, oom, failure);
     }
 
+    /**
+     * The members left when the child ended may finish a terminate's grace (by event: the tree
+     * empties, or the deadline passes); then what is left is killed, the tree released, and the
+     * limits' own cgroup removed. Leaves the OOM count in {@link #recordedOomKills}.
+     */
+    private IOException tearDownTree() {
+        IOException failure = null;
+        long grace = graceDeadline;
+        try {
+            if (grace != 0 && grace - System.nanoTime() > 0) tree.awaitEmpty(grace);
+        } catch (IOException e) {
+            failure = e;
+        }
+        // The tree's own cgroup is removed by destroy(): count first. Limits apart: after, when nothing runs.
+        if (!separateLimits) recordedOomKills = cgroup != null ? cgroup.oomKills() : -1;
+        try {
+            tree.destroy();
+        } catch (IOException e) {
+            failure = add(failure, e);
+        }
+        if (separateLimits) {
+            recordedOomKills = cgroup.oomKills();
+            try {
+                cgroup.destroy();
+            } catch (IOException e) {
+                failure = add(failure, e);
+            }
+        }
+        return failure;
+    }
+
+    private static IOException add(IOException first, IOException next) {
+        if (first == null) return next;
+        first.addSuppressed(next);
+        return first;
+    }
+
     private void finish(ExitStatus status, ResourceUsage usage, long oom, IOException failure) {
         exit.complete(new Outcome(status, usage, oom, failure));
         if (downstream != null) downstream.onExit(status, usage);
@@ -221,6 +298,7 @@ public final class JailedChild implements Containment {
 
     @Override
     public String toString() {
-        return "JailedChild[pid " + pid + ", " + chain + (cgroup != null ? ", " + cgroup.describe() : "") + "]";
+        return "JailedChild[pid " + pid + ", " + chain + (tree != null ? ", " + tree.describe() : "")
+                + (cgroup != null ? ", " + cgroup.describe() : "") + "]";
     }
 }

@@ -160,7 +160,11 @@ public final class Launcher {
         } catch (SpawnFailure f) {
             throw failure(plan, f.errno(), "jail stub: " + f.step(), f);
         } catch (SyscallException e) {
-            throw failure(plan, e.errno(), "jail: " + e.getMessage(), e);
+            // The target checked before the stub starts: the plain spawn's diagnosis of that errno.
+            String why = e.getMessage().startsWith("jailed target execve")
+                    ? ExecDiagnosis.explain(e.errno(), request.path(), plan.directory(), request.argv(), request.env())
+                    : null;
+            throw failure(plan, e.errno(), (why != null ? why + "; " : "") + "jail: " + e.getMessage(), e);
         } catch (IOException e) {
             throw failure(plan, 0, "jail: " + e.getMessage(), e);
         }

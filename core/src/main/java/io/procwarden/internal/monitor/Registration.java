@@ -191,12 +191,21 @@ public final class Registration {
     }
 
     /**
-     * Sends a signal to the process group this child leads ({@code kill(-pid)}), only while the
-     * leader is unreaped: until then its pid, hence the group id, cannot be reused.
+     * Sends a signal to the process group this child leads. With a pidfd on Linux 6.9+ it goes
+     * through {@code pidfd_send_signal(PIDFD_SIGNAL_PROCESS_GROUP)}: the group of the pinned pid,
+     * never a recycled group id. Otherwise {@code kill(-pid)}, only while the leader is unreaped:
+     * until then its pid, hence the group id, cannot be reused.
      *
-     * @return false if the leader was already reaped, or the group has no member left
+     * @return false if the leader was already reaped (its pidfd closed), or the group has no member left
      */
     public boolean signalGroup(int signal) throws SyscallException {
+        if (pidfd != null && Pidfd.hasProcessGroupFlag()) {
+            try {
+                return Pidfd.sendSignal(pidfd, signal, Pidfd.PIDFD_SIGNAL_PROCESS_GROUP);
+            } catch (IllegalStateException closed) {
+                return false; // the pidfd is closed after reaping
+            }
+        }
         return whileUnreaped(p -> Signals.kill(-p, signal));
     }
 

@@ -34,7 +34,8 @@ public interface Cgroup {
      * Sends {@code signal} to every process in the cgroup. SIGKILL goes through v2's
      * {@code cgroup.kill} where there is one (atomically, forks in flight included); otherwise
      * each listed member is pinned with a pidfd and checked to be a member before it is
-     * signalled, and on v1 with the freezer the cgroup is frozen meanwhile, so none can fork.
+     * signalled, and with a freezer (v2 {@code cgroup.freeze}, v1 {@code freezer}) the cgroup is
+     * frozen meanwhile, so none can fork.
      *
      * @return false if the cgroup had no member or is gone (destroyed)
      * @throws IOException naming the file that failed
@@ -45,6 +46,21 @@ public interface Cgroup {
     default void killAll() throws IOException {
         signalAll(Signal.KILL.number());
     }
+
+    /**
+     * Waits until no process is left in the cgroup, or the deadline passes: v2 by event
+     * ({@code populated 0} in {@code cgroup.events}), v1 by the listed members' pidfds.
+     *
+     * @return true once it is empty (or gone), false if the deadline passed first
+     * @throws IOException naming the file that failed
+     */
+    boolean awaitEmpty(long deadlineNanos) throws IOException;
+
+    /**
+     * Whether {@link #signalAll} reaches every member as one, so that no fork slips past it:
+     * v2 {@code cgroup.kill} or {@code cgroup.freeze}, v1 with the freezer.
+     */
+    boolean atomicSignals();
 
     /** How many processes the OOM killer killed in the cgroup; -1 if this kernel does not say. */
     long oomKills();

@@ -167,6 +167,26 @@ final class CgroupV1 implements Cgroup {
     }
 
     @Override
+    public boolean awaitEmpty(long deadlineNanos) throws IOException {
+        long pause = 10_000;
+        while (true) {
+            if (!Files.isDirectory(tracked()) || CgroupFiles.pids(tracked()).isEmpty()) return true;
+            if (System.nanoTime() > deadlineNanos) return false;
+            if (!CgroupDrain.awaitMembersExit(tracked(), deadlineNanos)) {
+                // sleep-ok: listed members that cannot be pinned (no pidfds), or a dying task still
+                // listed; v1 has no "populated" event. Bounded by the deadline.
+                java.util.concurrent.locks.LockSupport.parkNanos(pause);
+                pause = Math.min(pause * 2, 1_000_000);
+            }
+        }
+    }
+
+    @Override
+    public boolean atomicSignals() {
+        return freezerDir != null;
+    }
+
+    @Override
     public long oomKills() {
         return memoryDir == null ? -1 : CgroupFiles.keyed(memoryDir.resolve("memory.oom_control"), "oom_kill");
     }

@@ -15,7 +15,9 @@ import java.util.TreeSet;
  * {@code memory.swap.max} 0, so the limit is not escaped by swapping), {@code cpu.max},
  * {@code pids.max}; SIGKILL (and so teardown) through {@code cgroup.kill} (Linux 5.14), which kills
  * every member atomically, forks in flight included; other signals, and SIGKILL before 5.14,
- * member by member (teardown repeats until empty).
+ * member by member with the cgroup frozen meanwhile ({@link CgroupV2Freezer}, 5.2), or without
+ * the freeze on older kernels (teardown repeats until empty). Emptiness is an event:
+ * {@code populated 0} in {@code cgroup.events} ({@link CgroupEvents}).
  *
  * <p>Where: under our own cgroup when no controller is needed or ours delegates them
  * ({@code cgroup.subtree_control}). A non-root cgroup that has processes (ours: the JVM is in it)
@@ -150,11 +152,34 @@ final class CgroupV2 implements Cgroup {
                 CgroupFiles.write(kill, "1");
                 return populated;
             }
-            return CgroupFiles.signalListed(dir, hierarchyPath, signal) > 0;
+            if (!CgroupV2Freezer.available(dir)) return CgroupFiles.signalListed(dir, hierarchyPath, signal) > 0;
+            if (CgroupFiles.keyed(dir.resolve("cgroup.events"), "populated") == 0) return false; // nobody to freeze
+            CgroupV2Freezer.freeze(dir);
+            try {
+                return CgroupFiles.signalListed(dir, hierarchyPath, signal) > 0;
+            } finally {
+                CgroupV2Freezer.thaw(dir);
+            }
         } catch (IOException e) {
             if (!Files.isDirectory(dir)) return false; // removed meanwhile (by someone else): nothing to signal
             throw e;
         }
+    }
+
+    @Override
+    public boolean awaitEmpty(long deadlineNanos) throws IOException {
+        if (!Files.isDirectory(dir)) return true;
+        try {
+            return CgroupEvents.awaitUnpopulated(dir, deadlineNanos);
+        } catch (IOException e) {
+            if (!Files.isDirectory(dir)) return true; // removed meanwhile: nothing can be in it
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean atomicSignals() {
+        return Files.exists(dir.resolve("cgroup.kill")) || CgroupV2Freezer.available(dir);
     }
 
     @Override

@@ -80,7 +80,11 @@ public final class Cgroups {
         return create(limits, version());
     }
 
-    static Cgroup create(CgroupLimits limits, Version version) throws IOException {
+    /**
+     * Creates a cgroup with these limits for one child with the given mechanism ({@code AUTO}: v2,
+     * else v1), whatever the system property says.
+     */
+    public static Cgroup create(CgroupLimits limits, Version version) throws IOException {
         Layout layout = layout();
         String name = "procwarden-" + Unistd.getpid() + "-" + COUNTER.incrementAndGet();
         return switch (version) {
