@@ -14,8 +14,9 @@ import io.procwarden.internal.ffi.Unistd;
  * direction; so the loop gets two duplicates of it ({@link #adoptInto}): a write end (the child's
  * stdin) and a read end (its stdout, and stderr when shared), each armed in the epoll set on its
  * own. This object keeps the original for {@link #resize}, and closes it when the child exits
- * or the handle is closed, whichever comes first: no master descriptor outlives the child's
- * output stream or the handle. The child never gets the master (close-on-exec, and closed by
+ * or the handle is closed, whichever comes first. The read end goes when its stream ends (EIO
+ * once no process holds the slave, or the drain's cut-off); the write end, as a stdin pipe's,
+ * when the handle is closed. The child never gets the master (close-on-exec, and closed by
  * the spawn's close actions); we never open the slave (the child opens it in a file action).
  */
 public final class PtyMaster implements AutoCloseable {
