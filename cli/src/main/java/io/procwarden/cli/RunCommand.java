@@ -53,6 +53,7 @@ final class RunCommand {
     boolean append;
     final List<Integer> preserveFds = new ArrayList<>();
     boolean newSession;
+    boolean pty;
     boolean status;
     boolean json;
     List<String> command;
@@ -86,6 +87,7 @@ final class RunCommand {
                 case "--append" -> r.append = a.flag();
                 case "--preserve-fd" -> r.preserveFds.add(a.value("N", RunCommand::fd));
                 case "--new-session" -> r.newSession = a.flag();
+                case "--pty" -> r.pty = a.flag();
                 case "--status" -> r.status = a.flag();
                 case "--json" -> r.json = flags.json = a.flag();
                 case "--debug" -> flags.debug = a.flag();
@@ -146,9 +148,10 @@ final class RunCommand {
             } catch (SpawnException e) {
                 return notStarted(e, err);
             }
-            try (child) {
+            try (child; PtyRelay relay = pty ? PtyRelay.start(child, err) : null) {
                 forwarder.attach(child);
                 Outcome o = await(child);
+                if (relay != null) relay.finish(); // its last output, and the terminal back, before our report
                 Duration wall = Duration.ofNanos(System.nanoTime() - start);
                 int code = exitCode(child, o, err);
                 Optional<ResourceUsage> usage = child.resourceUsage();

@@ -34,6 +34,10 @@ final class RunHelp {
                                            N >= 3).
                   --new-session          Start CMD in a new session (setsid): no controlling
                                            terminal.
+                  --pty                  Run CMD on a new pseudo-terminal (its stdin, stdout
+                                           and, unless --stderr is given, stderr), relayed to
+                                           procwarden's stdin and stdout; raw mode here while
+                                           stdin is a terminal; window size changes follow.
                   --status               When CMD ends, print how, its wall and CPU time and
                                            peak RSS on stderr.
                   --json                 When CMD ends, print one JSON line about it on stderr.
@@ -47,8 +51,8 @@ final class RunHelp {
             FILEs and a relative DIR are taken relative to the current directory.
             SIGINT, SIGTERM and SIGHUP go on to CMD's group (then SIGCONT); procwarden
             ends when CMD does. CMD's group is not the terminal's foreground group: like
-            a background job, it stops if it reads from the terminal (use --foreground
-            for a CMD that needs the terminal).
+            a background job, it stops if it reads from the terminal (use --pty, or
+            --foreground, for a CMD that needs the terminal).
 
             As GNU timeout(1), with these differences: the timeout is an option
             (--timeout DUR), not the first word; the SIGKILL escalation is on by default
@@ -67,6 +71,8 @@ final class RunHelp {
               procwarden run --stdout out.log --append --status -- ./job
               procwarden run --json -- sh -c 'exit 3' 2>&1 | tail -n 1
               procwarden run --preserve-fd 3 -- cat /dev/fd/3 3<input.txt
+              procwarden run --pty -- bash -i         an interactive shell on its own pty
+              printf 'print(6*7)\n' | procwarden run --pty -- python3 -i
 
             --status prints on stderr: pid, how it ended, wall and CPU time, peak RSS.
             --json prints one JSON object on stderr, the same keys every time:

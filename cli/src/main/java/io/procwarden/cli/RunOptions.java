@@ -35,6 +35,12 @@ final class RunOptions {
         if (o.grace != null && o.timeout == null) {
             throw usage(o.graceOption + " needs --timeout (it is the time between the timeout's signal and SIGKILL)");
         }
+        if (o.pty && o.foreground) {
+            throw usage("--pty and --foreground exclude each other (with --pty, CMD leads its own terminal's session)");
+        }
+        if (o.pty && o.stdout != null) {
+            throw usage("--pty and --stdout exclude each other (CMD's stdout is its terminal, relayed to procwarden's)");
+        }
         if (o.foreground && o.newSession) {
             throw usage("--foreground and --new-session exclude each other (a new session has no terminal)");
         }
@@ -55,6 +61,10 @@ final class RunOptions {
             }
             if (o.stdout != null) {
                 p = p.stdout(output("--stdout", o.stdout, o.append));
+            }
+            if (o.pty) {
+                // stderr on the terminal too, unless --stderr FILE sends it elsewhere
+                p = p.pty(PtyRelay.initialSize(), o.stderr == null);
             }
             if (o.stderr != null) {
                 // One open file for both, as the shell's >FILE 2>&1: two would overwrite each other.
