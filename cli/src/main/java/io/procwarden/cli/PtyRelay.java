@@ -33,7 +33,7 @@ final class PtyRelay implements AutoCloseable {
     private static final byte VEOF = 0x04;
     private static final Duration OUTPUT_END = Duration.ofSeconds(10);
 
-    private final ChildProcess child;
+    private volatile ChildProcess child; // set by attach, before the threads start
     private final PrintStream err;
     private final TerminalMode mode; // null: stdin is not a terminal, or raw mode failed
     private final Thread restoreHook;
@@ -42,8 +42,7 @@ final class PtyRelay implements AutoCloseable {
     private final Thread output;
     private sun.misc.SignalHandler previousWinch;
 
-    private PtyRelay(ChildProcess child, PrintStream err, TerminalMode mode) {
-        this.child = child;
+    private PtyRelay(PrintStream err, TerminalMode mode) {
         this.err = err;
         this.mode = mode;
         this.restoreHook = mode == null ? null : new Thread(mode::close, "procwarden-terminal-restore");
@@ -61,8 +60,11 @@ final class PtyRelay implements AutoCloseable {
         return TerminalSize.DEFAULT;
     }
 
-    /** Starts relaying for a child spawned with a pty; raw mode on our terminal if stdin is one. */
-    static PtyRelay start(ChildProcess child, PrintStream err) {
+    /**
+     * Before the spawn: raw mode on our terminal if stdin is one, so that no key typed while CMD
+     * starts is edited or echoed here. {@link #close()} restores it if the spawn fails.
+     */
+    static PtyRelay prepare(PrintStream err) {
         TerminalMode mode = null;
         if (TerminalMode.isTerminal(0)) {
             try {
@@ -72,12 +74,17 @@ final class PtyRelay implements AutoCloseable {
                         + "); keys are edited by this terminal first");
             }
         }
-        PtyRelay relay = new PtyRelay(child, err, mode);
+        PtyRelay relay = new PtyRelay(err, mode);
         if (relay.restoreHook != null) Runtime.getRuntime().addShutdownHook(relay.restoreHook);
-        relay.forwardWindowSize();
-        relay.input.start();
-        relay.output.start();
         return relay;
+    }
+
+    /** Starts relaying for the child, spawned with a pty. */
+    void attach(ChildProcess c) {
+        child = c;
+        forwardWindowSize();
+        input.start();
+        output.start();
     }
 
     private void forwardWindowSize() {
@@ -146,7 +153,7 @@ final class PtyRelay implements AutoCloseable {
      * terminal, or at the drain deadline), stops the input thread, restores the terminal.
      */
     void finish() throws InterruptedException {
-        if (!output.join(OUTPUT_END)) {
+        if (child != null && !output.join(OUTPUT_END)) {
             err.println("procwarden: warning: the child's terminal output did not end within " + OUTPUT_END.toSeconds()
                     + "s; leaving it");
         }
@@ -155,7 +162,7 @@ final class PtyRelay implements AutoCloseable {
 
     /** Restores the terminal and stops relaying; idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (mode != null) {
             mode.close();
             try {
@@ -170,7 +177,7 @@ final class PtyRelay implements AutoCloseable {
         }
         stdinPoll.wake();
         try {
-            if (input.isAlive()) input.join(OUTPUT_END);
+            if (input.isAlive()) input.join(OUTPUT_END); // not started (no child): not alive
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -141,14 +141,16 @@ final class RunCommand {
         long start = System.nanoTime();
         // A monitor of our own, closed before we exit: its thread then is out of epoll_wait. A
         // thread in a native call at exit makes the JVM wait for it, 300 ms (docs/startup.md).
-        try (ProcessMonitor monitor = ProcessMonitor.create(backend)) {
+        try (ProcessMonitor monitor = ProcessMonitor.create(backend); PtyRelay relay = pty ? PtyRelay.prepare(err) : null) {
             ChildProcess child;
             try {
                 child = processSpec.spawn(monitor);
             } catch (SpawnException e) {
+                if (relay != null) relay.close(); // the terminal back before the message
                 return notStarted(e, err);
             }
-            try (child; PtyRelay relay = pty ? PtyRelay.start(child, err) : null) {
+            try (child) {
+                if (relay != null) relay.attach(child);
                 forwarder.attach(child);
                 Outcome o = await(child);
                 if (relay != null) relay.finish(); // its last output, and the terminal back, before our report
