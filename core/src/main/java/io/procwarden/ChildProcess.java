@@ -651,10 +651,50 @@ public final class ChildProcess implements AutoCloseable {
         return view;
     }
 
-    /** Closes our ends of the pipes. Does not kill or wait; idempotent. */
+    /**
+     * Sets the window size of the child's pseudo-terminal ({@code TIOCSWINSZ} on the master);
+     * when it changes, the kernel sends SIGWINCH to the terminal's foreground process group.
+     *
+     * @return false if there is nothing to resize any more: the child has exited, or this handle is closed
+     * @throws IllegalStateException if the child was not given a pseudo-terminal ({@link ProcessSpec#pty})
+     * @throws UncheckedIOException if the ioctl fails (the message names the errno)
+     */
+    public boolean resize(TerminalSize size) {
+        Objects.requireNonNull(size, "size");
+        try {
+            return pty().resize(size.rows(), size.columns());
+        } catch (SyscallException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The current window size of the child's pseudo-terminal (it may have been changed from the
+     * child's side too); empty once the child has exited or this handle is closed.
+     *
+     * @throws IllegalStateException if the child was not given a pseudo-terminal
+     */
+    public Optional<TerminalSize> terminalSize() {
+        try {
+            int[] rc = pty().size();
+            return rc == null ? Optional.empty() : Optional.of(new TerminalSize(rc[1], rc[0]));
+        } catch (SyscallException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private io.procwarden.internal.io.PtyMaster pty() {
+        if (launched.pty() == null) {
+            throw new IllegalStateException("pid " + pid() + " has no pseudo-terminal; spawn it with ProcessSpec.pty(size)");
+        }
+        return launched.pty();
+    }
+
+    /** Closes our ends of the pipes (and of the pseudo-terminal). Does not kill or wait; idempotent. */
     @Override
     public void close() {
         launched.pipes().close();
+        if (launched.pty() != null) launched.pty().close();
     }
 
     @Override

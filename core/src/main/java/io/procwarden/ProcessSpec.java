@@ -5,6 +5,7 @@ import io.procwarden.internal.jail.JailPlan;
 import io.procwarden.internal.launch.Checks;
 import io.procwarden.internal.launch.Launched;
 import io.procwarden.internal.launch.Launcher;
+import io.procwarden.internal.launch.PtyPlan;
 import io.procwarden.internal.launch.SpawnPlan;
 import io.procwarden.internal.spawn.FdCloser;
 import java.nio.charset.StandardCharsets;
@@ -63,42 +64,46 @@ public final class ProcessSpec {
      * type of its own, so a value cannot land in the wrong field either.
      */
     private record Settings(String command, List<String> args, Path directory, Environment environment,
-            Stdio stdio, Map<Integer, Integer> preserved, Grouping grouping, JailSpec jail, boolean tree) {
+            Stdio stdio, Map<Integer, Integer> preserved, Grouping grouping, JailSpec jail, boolean tree, Pty pty) {
         Settings {
             args = List.copyOf(args);
             preserved = java.util.Collections.unmodifiableMap(new TreeMap<>(preserved));
         }
 
         Settings withArgs(List<String> a) {
-            return new Settings(command, a, directory, environment, stdio, preserved, grouping, jail, tree);
+            return new Settings(command, a, directory, environment, stdio, preserved, grouping, jail, tree, pty);
         }
 
         Settings withDirectory(Path d) {
-            return new Settings(command, args, d, environment, stdio, preserved, grouping, jail, tree);
+            return new Settings(command, args, d, environment, stdio, preserved, grouping, jail, tree, pty);
         }
 
         Settings withEnvironment(Environment e) {
-            return new Settings(command, args, directory, e, stdio, preserved, grouping, jail, tree);
+            return new Settings(command, args, directory, e, stdio, preserved, grouping, jail, tree, pty);
         }
 
         Settings withStdio(Stdio io) {
-            return new Settings(command, args, directory, environment, io, preserved, grouping, jail, tree);
+            return new Settings(command, args, directory, environment, io, preserved, grouping, jail, tree, pty);
         }
 
         Settings withPreserved(Map<Integer, Integer> p) {
-            return new Settings(command, args, directory, environment, stdio, p, grouping, jail, tree);
+            return new Settings(command, args, directory, environment, stdio, p, grouping, jail, tree, pty);
         }
 
         Settings withGrouping(Grouping g) {
-            return new Settings(command, args, directory, environment, stdio, preserved, g, jail, tree);
+            return new Settings(command, args, directory, environment, stdio, preserved, g, jail, tree, pty);
+        }
+
+        Settings withPty(Pty p) {
+            return new Settings(command, args, directory, environment, stdio, preserved, grouping, jail, tree, p);
         }
 
         Settings withJail(JailSpec j) {
-            return new Settings(command, args, directory, environment, stdio, preserved, grouping, j, tree);
+            return new Settings(command, args, directory, environment, stdio, preserved, grouping, j, tree, pty);
         }
 
         Settings withTree(boolean t) {
-            return new Settings(command, args, directory, environment, stdio, preserved, grouping, jail, t);
+            return new Settings(command, args, directory, environment, stdio, preserved, grouping, jail, t, pty);
         }
     }
 
@@ -153,6 +158,9 @@ public final class ProcessSpec {
         }
     }
 
+    /** A pseudo-terminal for stdin and stdout, and for stderr too unless {@code stderrToo} is false. */
+    private record Pty(TerminalSize size, boolean stderrToo) {}
+
     /** A new session implies a new process group; asking for a group in a new session changes nothing. */
     private enum Grouping { INHERIT, PROCESS_GROUP, SESSION }
 
@@ -167,7 +175,7 @@ public final class ProcessSpec {
         Checks.text("command", Objects.requireNonNull(command, "command"));
         if (command.isEmpty()) throw new IllegalArgumentException("empty command");
         return new ProcessSpec(new Settings(command, List.of(), null, Environment.INHERIT, Stdio.INHERIT, Map.of(),
-                Grouping.INHERIT, null, false)).args(args);
+                Grouping.INHERIT, null, false, null)).args(args);
     }
 
     /** A spec from a command line already split into words: the first is the command. */
@@ -320,6 +328,39 @@ public final class ProcessSpec {
     }
 
     /**
+     * The same, on a new pseudo-terminal of this size: the child's stdin, stdout and stderr are
+     * its slave, which is also the child's controlling terminal (the child leads a new session
+     * and is the terminal's foreground process group, so {@code isatty}, line editing, Ctrl-C and
+     * job control work as in a terminal emulator). The stdin and stdout redirects are then
+     * unused; {@link ChildProcess#stdin()}, {@link ChildProcess#stdout()} and their channels,
+     * publishers and {@link ChildProcess#collect()} are the master side, served by the monitor
+     * loop like pipes. Implies {@link #newSession()}. Not available with a {@link #jail}.
+     */
+    public ProcessSpec pty(TerminalSize size) {
+        return pty(size, true);
+    }
+
+    /**
+     * As {@link #pty(TerminalSize)}; with {@code stderrToo} false, stderr is not the terminal but
+     * goes where {@link #stderr(Redirect)} says (a separate {@link Redirect#PIPE}, a file, ...;
+     * {@link Redirect#TO_STDOUT} means the terminal).
+     */
+    public ProcessSpec pty(TerminalSize size, boolean stderrToo) {
+        Objects.requireNonNull(size, "size");
+        return new ProcessSpec(s.withPty(new Pty(size, stderrToo)).withGrouping(Grouping.SESSION));
+    }
+
+    /** The pseudo-terminal's initial size, if the child gets one. */
+    public Optional<TerminalSize> ptySize() {
+        return s.pty() == null ? Optional.empty() : Optional.of(s.pty().size());
+    }
+
+    /** True if the child gets a pseudo-terminal and its stderr is on it too. */
+    public boolean isStderrOnPty() {
+        return s.pty() != null && (s.pty().stderrToo() || stderr().kind() == Redirect.Kind.TO_STDOUT);
+    }
+
+    /**
      * The same, jailed: resource limits, credentials, no_new_privs, cgroup and namespaces as
      * {@code jail} says, all in force before the program's first instruction (see
      * {@link JailSpec}). Spawning fails with a {@link SpawnException} naming the missing
@@ -455,7 +496,9 @@ public final class ProcessSpec {
         argv.add(s.command());
         argv.addAll(s.args());
         return new SpawnPlan(s.command(), argv, environmentEntries(), s.directory(), stdin(), stdout(), stderr(),
-                s.preserved(), isNewSession(), isNewProcessGroup(), jailPlan());
+                s.preserved(), isNewSession(), isNewProcessGroup(), jailPlan(),
+                s.pty() == null ? null
+                        : new PtyPlan(s.pty().size().rows(), s.pty().size().columns(), isStderrOnPty()));
     }
 
     /** The jail's plan (the parked stub alone for a contained tree without a jail), or null. */
@@ -514,6 +557,7 @@ public final class ProcessSpec {
             case PROCESS_GROUP -> b.append(", new process group");
             case INHERIT -> { }
         }
+        if (s.pty() != null) b.append(", pty ").append(s.pty().size()).append(isStderrOnPty() ? "" : " (stderr apart)");
         if (s.jail() != null) b.append(", jailed");
         if (s.tree()) b.append(", tree contained");
         return b.append(']').toString();

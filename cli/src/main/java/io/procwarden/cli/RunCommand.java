@@ -58,6 +58,7 @@ final class RunCommand {
     final List<Integer> preserveFds = new ArrayList<>();
     boolean newSession;
     boolean noTree;
+    boolean pty;
     boolean status;
     boolean json;
     List<String> command;
@@ -96,6 +97,7 @@ final class RunCommand {
                 case "--preserve-fd" -> r.preserveFds.add(a.value("N", RunCommand::fd));
                 case "--new-session" -> r.newSession = a.flag();
                 case "--no-tree" -> r.noTree = a.flag();
+                case "--pty" -> r.pty = a.flag();
                 case "--status" -> r.status = a.flag();
                 case "--json" -> r.json = flags.json = a.flag();
                 case "--debug" -> flags.debug = a.flag();
@@ -145,23 +147,26 @@ final class RunCommand {
         MonitorBackend backend = backend();
         // The last rung of the tree ladder (no cgroups) makes this JVM a subreaper: fine here,
         // procwarden run spawns nothing but CMD.
-        if (!noTree) TreeMechanism.allowSubreaper();
+        if (!noTree && !pty) TreeMechanism.allowSubreaper();
         ProcessSpec processSpec = RunOptions.toProcessSpec(this);
         // Before the spawn: a signal that comes between spawn and attach is held, not lost.
         SignalForwarder forwarder = SignalForwarder.install(err, !foreground);
         long start = System.nanoTime();
         // A monitor of our own, closed before we exit: its thread then is out of epoll_wait. A
         // thread in a native call at exit makes the JVM wait for it, 300 ms (docs/startup.md).
-        try (ProcessMonitor monitor = ProcessMonitor.create(backend)) {
+        try (ProcessMonitor monitor = ProcessMonitor.create(backend); PtyRelay relay = pty ? PtyRelay.prepare(err) : null) {
             ChildProcess child;
             try {
                 child = processSpec.spawn(monitor);
             } catch (SpawnException e) {
+                if (relay != null) relay.close(); // the terminal back before the message
                 return notStarted(e, err);
             }
             try (child) {
+                if (relay != null) relay.attach(child);
                 forwarder.attach(child);
                 Outcome o = await(child);
+                if (relay != null) relay.finish(); // its last output, and the terminal back, before our report
                 Duration wall = Duration.ofNanos(System.nanoTime() - start);
                 int code = exitCode(child, o, err);
                 Optional<ResourceUsage> usage = child.resourceUsage();

@@ -37,6 +37,10 @@ final class RunHelp {
                                            terminal.
                   --no-tree              Do not contain CMD's tree: signals go to CMD's process
                                            group only, and what CMD leaves running outlives it.
+                  --pty                  Run CMD on a new pseudo-terminal (its stdin, stdout
+                                           and, unless --stderr is given, stderr), relayed to
+                                           procwarden's stdin and stdout; raw mode here while
+                                           stdin is a terminal; window size changes follow.
                   --status               When CMD ends, print how, its wall and CPU time and
                                            peak RSS on stderr.
                   --json                 When CMD ends, print one JSON line about it on stderr.
@@ -58,7 +62,8 @@ final class RunHelp {
             parent-death signal, with util-linux setpriv); CMD's descendants do not, and
             live on. CMD's group is not the terminal's foreground group: like a background
             job, it stops if it reads from the terminal (use --foreground for a CMD that
-            needs the terminal).
+            needs the terminal,
+            or --pty, which also runs CMD outside the tree containment).
 
             As GNU timeout(1), with these differences: the timeout is an option
             (--timeout DUR), not the first word; the SIGKILL escalation is on by default
@@ -78,6 +83,8 @@ final class RunHelp {
               procwarden run --stdout out.log --append --status -- ./job
               procwarden run --json -- sh -c 'exit 3' 2>&1 | tail -n 1
               procwarden run --preserve-fd 3 -- cat /dev/fd/3 3<input.txt
+              procwarden run --pty -- bash -i         an interactive shell on its own pty
+              printf 'print(6*7)\n' | procwarden run --pty -- python3 -i
 
             --status prints on stderr: pid, how it ended, wall and CPU time, peak RSS.
             --json prints one JSON object on stderr, the same keys every time:

@@ -38,6 +38,12 @@ final class RunOptions {
         if (o.grace != null && o.timeout == null) {
             throw usage(o.graceOption + " needs --timeout (it is the time between the timeout's signal and SIGKILL)");
         }
+        if (o.pty && o.foreground) {
+            throw usage("--pty and --foreground exclude each other (with --pty, CMD leads its own terminal's session)");
+        }
+        if (o.pty && o.stdout != null) {
+            throw usage("--pty and --stdout exclude each other (CMD's stdout is its terminal, relayed to procwarden's)");
+        }
         if (o.foreground && o.newSession) {
             throw usage("--foreground and --new-session exclude each other (a new session has no terminal)");
         }
@@ -58,6 +64,10 @@ final class RunOptions {
             }
             if (o.stdout != null) {
                 p = p.stdout(output("--stdout", o.stdout, o.append));
+            }
+            if (o.pty) {
+                // stderr on the terminal too, unless --stderr FILE sends it elsewhere
+                p = p.pty(PtyRelay.initialSize(), o.stderr == null);
             }
             if (o.stderr != null) {
                 // One open file for both, as the shell's >FILE 2>&1: two would overwrite each other.
@@ -92,6 +102,12 @@ final class RunOptions {
      * by SIGKILL, CMD dies with it.
      */
     private static ProcessSpec contained(ProcessSpec p, RunCommand o) {
+        if (o.pty) {
+            // The tree and the parent-death signal both go through the jail's parked stub, which
+            // cannot hand CMD a controlling terminal yet: --pty runs CMD uncontained.
+            debug(o, "--pty: CMD's tree is not contained and CMD gets no parent-death signal");
+            return p;
+        }
         if (!o.noTree) {
             try {
                 TreeMechanism.selected();

@@ -69,6 +69,20 @@ public final class ChildPipes implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes ownership of two duplicates of a pseudo-terminal master (the child's stdin and
+     * stdout) and our end of a separate stderr pipe (or null), and puts them on {@code hub}'s
+     * loop. A read of the master that fails with EIO (Linux, once every slave descriptor is
+     * closed) ends the stream as end of file does. On failure every descriptor is closed.
+     */
+    public static ChildPipes adoptTerminal(PipeHub hub, Fd masterForStdin, Fd masterForStdout, Fd stderr)
+            throws SyscallException {
+        ChildPipes p = adopt(hub, masterForStdin, masterForStdout, stderr);
+        p.in.terminal("terminal");
+        p.out.terminal("terminal");
+        return p;
+    }
+
     /** Names the process in messages (called once its pid is known). */
     public void label(String process) {
         for (PipeEnd e : ends()) e.label(process);

@@ -41,7 +41,8 @@ public final class PipeEnd implements AutoCloseable {
     final Fd fd;
     final boolean write;
     final long key;
-    private final String name;
+    private volatile String name;
+    private volatile boolean terminal; // a pty master: EIO on read is the hang-up
     private volatile String label = "";
 
     private volatile boolean closed;
@@ -63,6 +64,12 @@ public final class PipeEnd implements AutoCloseable {
         this.write = write;
         this.key = key;
         this.name = name;
+    }
+
+    /** Marks a pseudo-terminal master (set before any I/O). */
+    void terminal(String newName) {
+        this.name = newName;
+        this.terminal = true;
     }
 
     /** True the first time only: the descriptor is not in the loop's epoll set yet. */
@@ -123,6 +130,12 @@ public final class PipeEnd implements AutoCloseable {
         try {
             r = PipeIo.read(fd, b, off, len);
         } catch (SyscallException e) {
+            if (terminal && e.errno() == Errno.EIO) {
+                // Linux: the master reads EIO, not 0, once the last slave descriptor is closed
+                // (after the bytes still buffered); macOS gives 0.
+                end(false);
+                return END;
+            }
             throw new IOException(this + ": " + e.getMessage(), e);
         } catch (IllegalStateException closedMeanwhile) {
             throw closedException();
@@ -324,6 +337,6 @@ public final class PipeEnd implements AutoCloseable {
 
     @Override
     public String toString() {
-        return label + name + " pipe";
+        return label + name + (terminal ? "" : " pipe");
     }
 }

@@ -2,6 +2,7 @@ package io.procwarden.internal.launch;
 
 import io.procwarden.ExitStatus;
 import io.procwarden.JailUnavailableException;
+import io.procwarden.Redirect;
 import io.procwarden.ResourceUsage;
 import io.procwarden.Signal;
 import io.procwarden.SpawnException;
@@ -12,6 +13,7 @@ import io.procwarden.internal.ffi.Signals;
 import io.procwarden.internal.ffi.Unistd;
 import io.procwarden.internal.ffi.Wait;
 import io.procwarden.internal.io.ChildPipes;
+import io.procwarden.internal.io.PtyMaster;
 import io.procwarden.internal.jail.JailLauncher;
 import io.procwarden.internal.jail.JailedChild;
 import io.procwarden.internal.monitor.ExitListener;
@@ -77,21 +79,33 @@ public final class Launcher {
             throw failure(plan, f.errno(), f.step(), null);
         }
 
+        PtyPlan ptyPlan = plan.pty();
+        if (ptyPlan != null && plan.jail() != null) {
+            throw failure(plan, 0, "a pseudo-terminal for a jailed child is not supported", null);
+        }
+        PtyMaster pty = ptyPlan == null ? null : openPty(plan, ptyPlan);
+        PosixSpawner.Terminal terminal = pty == null ? null
+                : new PosixSpawner.Terminal(pty.slavePath(), ptyPlan.stderrToo());
         StdioSetup stdio;
         try {
-            stdio = StdioSetup.open(plan.stdin(), plan.stdout(), plan.stderr());
+            stdio = pty == null ? StdioSetup.open(plan.stdin(), plan.stdout(), plan.stderr())
+                    : StdioSetup.open(Redirect.INHERIT, Redirect.INHERIT,
+                            ptyPlan.stderrToo() ? Redirect.INHERIT : plan.stderr());
         } catch (SpawnFailure f) {
+            if (pty != null) pty.close();
             throw failure(plan, f.errno(), f.step(), f);
         }
         ChildPipes pipes;
         try {
             Fd[] ours = stdio.takeOurEnds();
-            pipes = ChildPipes.adopt(loop.pipes(), ours[0], ours[1], ours[2]);
+            pipes = pty == null ? ChildPipes.adopt(loop.pipes(), ours[0], ours[1], ours[2])
+                    : pty.adoptInto(loop.pipes(), ours[2]);
         } catch (SyscallException e) {
             stdio.close();
+            if (pty != null) pty.close();
             throw failure(plan, e.errno(), "cannot put our pipe ends on the monitor loop: " + e.getMessage(), e);
         }
-        ExitListener exitToPipes = drainFirst(pipes, listener);
+        ExitListener exitToPipes = drainFirst(pipes, pty, listener);
         List<Fd> preserved = new ArrayList<>();
         boolean ok = false;
         try {
@@ -101,18 +115,30 @@ public final class Launcher {
                 childFds.put(e.getKey(), preserved.getLast());
             }
             PosixSpawner.Request request = new PosixSpawner.Request(program, plan.argv(), plan.environment(), cwd,
-                    childFds, plan.newSession(), plan.newProcessGroup() && !plan.newSession());
+                    childFds, plan.newSession() || pty != null, plan.newProcessGroup() && !plan.newSession() && pty == null,
+                    terminal);
             Launched launched = plan.jail() != null
                     ? launchJailed(plan, request, loop, exitToPipes, pipes)
                     : launchPlain(plan, request, loop, exitToPipes, pipes);
             pipes.label("pid " + launched.pid());
             ok = true;
-            return launched;
+            return pty == null ? launched : launched.withPty(pty);
         } finally {
             // The child has its copies now (or there is no child): ours go, on every path.
             stdio.close();
             for (Fd fd : preserved) fd.close();
-            if (!ok) pipes.close();
+            if (!ok) {
+                pipes.close();
+                if (pty != null) pty.close();
+            }
+        }
+    }
+
+    private static PtyMaster openPty(SpawnPlan plan, PtyPlan p) throws SpawnException {
+        try {
+            return PtyMaster.open(p.rows(), p.columns());
+        } catch (SyscallException e) {
+            throw failure(plan, e.errno(), "cannot open a pseudo-terminal: " + e.getMessage(), e);
         }
     }
 
@@ -172,11 +198,12 @@ public final class Launcher {
     }
 
     /** The exit reaches the pipes first (the drain starts), then the caller's listener. */
-    private static ExitListener drainFirst(ChildPipes pipes, ExitListener listener) {
+    private static ExitListener drainFirst(ChildPipes pipes, PtyMaster pty, ExitListener listener) {
         return new ExitListener() {
             @Override
             public void onExit(ExitStatus status, ResourceUsage usage) {
                 pipes.exited();
+                if (pty != null) pty.exited();
                 listener.onExit(status, usage);
             }
 

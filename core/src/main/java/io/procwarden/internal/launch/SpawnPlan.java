@@ -25,10 +25,11 @@ import java.util.TreeMap;
  * @param newSession setsid in the child
  * @param newProcessGroup setpgid(0, 0) in the child (implied by {@code newSession})
  * @param jail the jail, or null to run unjailed
+ * @param pty a pseudo-terminal for the child's stdin and stdout (and stderr), or null; implies a new session
  */
 public record SpawnPlan(String command, List<String> argv, List<String> environment, Path directory, Redirect stdin,
         Redirect stdout, Redirect stderr, Map<Integer, Integer> preservedFds, boolean newSession,
-        boolean newProcessGroup, JailPlan jail) {
+        boolean newProcessGroup, JailPlan jail, PtyPlan pty) {
     public SpawnPlan {
         Objects.requireNonNull(command, "command");
         argv = List.copyOf(argv);
@@ -38,5 +39,13 @@ public record SpawnPlan(String command, List<String> argv, List<String> environm
         Objects.requireNonNull(stdout, "stdout");
         Objects.requireNonNull(stderr, "stderr");
         preservedFds = Collections.unmodifiableMap(new TreeMap<>(preservedFds));
+    }
+
+    /** Without a pseudo-terminal. */
+    public SpawnPlan(String command, List<String> argv, List<String> environment, Path directory, Redirect stdin,
+            Redirect stdout, Redirect stderr, Map<Integer, Integer> preservedFds, boolean newSession,
+            boolean newProcessGroup, JailPlan jail) {
+        this(command, argv, environment, directory, stdin, stdout, stderr, preservedFds, newSession, newProcessGroup,
+                jail, null);
     }
 }

@@ -13,7 +13,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Starts a child with posix_spawn, with nothing inherited but what the request names.
@@ -43,15 +45,37 @@ public final class PosixSpawner {
      *     means the child inherits ours
      * @param newSession setsid in the child
      * @param newProcessGroup setpgid(0, 0) in the child (ignored with newSession, which implies it)
+     * @param terminal the pseudo-terminal slave the child opens as 0 and 1 (and 2), or null;
+     *     needs newSession (the slave then becomes its controlling terminal)
      */
     public record Request(String path, List<String> argv, List<String> env, String cwd, Map<Integer, Fd> childFds,
-            boolean newSession, boolean newProcessGroup) {
+            boolean newSession, boolean newProcessGroup, Terminal terminal) {
         public Request {
             argv = List.copyOf(argv);
             env = env == null ? null : List.copyOf(env);
             childFds = Map.copyOf(childFds);
+            if (terminal != null) {
+                if (!newSession) throw new IllegalArgumentException("a terminal needs a new session");
+                if (childFds.containsKey(0) || childFds.containsKey(1) || (terminal.stderrToo() && childFds.containsKey(2))) {
+                    throw new IllegalArgumentException("the terminal's standard streams are also given as fds");
+                }
+            }
+        }
+
+        /** Without a terminal. */
+        public Request(String path, List<String> argv, List<String> env, String cwd, Map<Integer, Fd> childFds,
+                boolean newSession, boolean newProcessGroup) {
+            this(path, argv, env, cwd, childFds, newSession, newProcessGroup, null);
         }
     }
+
+    /**
+     * A pseudo-terminal slave for the child's standard streams.
+     *
+     * @param slavePath e.g. {@code /dev/pts/3}
+     * @param stderrToo fd 2 is the terminal as well (else it is whatever childFds or inheritance gives)
+     */
+    public record Terminal(String slavePath, boolean stderrToo) {}
 
     /** A started child: its pid and, where the kernel has them, its pidfd (owned by the caller). */
     public record Started(int pid, Fd pidfd) {}
@@ -119,6 +143,8 @@ public final class PosixSpawner {
             check(Spawn.addDup2(fa, e.getValue(), e.getKey()), "posix_spawn_file_actions_adddup2("
                     + e.getValue() + ", " + e.getKey() + ")");
         }
+        Set<Integer> targets = new TreeSet<>(req.childFds().keySet());
+        if (req.terminal() != null) addTerminal(arena, fa, req.terminal(), targets);
         if (req.cwd() != null) {
             if (!Spawn.hasAddChdir()) {
                 throw new SpawnFailure("this C library has no posix_spawn_file_actions_addchdir_np (glibc < 2.29)"
@@ -127,8 +153,27 @@ public final class PosixSpawner {
             check(Spawn.addChdir(fa, Native.cString(arena, req.cwd())), "posix_spawn_file_actions_addchdir_np");
         }
         List<Integer> keep = new ArrayList<>(List.of(0, 1, 2));
-        keep.removeAll(req.childFds().keySet());
-        return FdCloser.addCloseActions(fa, req.childFds().keySet(), keep);
+        keep.removeAll(targets);
+        return FdCloser.addCloseActions(fa, targets, keep);
+    }
+
+    /**
+     * The slave opened on fd 0 without O_NOCTTY, then dup2'd to 1 (and 2). glibc applies
+     * POSIX_SPAWN_SETSID before the file actions, so the child is a session leader without a
+     * terminal when it opens the slave, and the slave becomes its controlling terminal, with the
+     * child's group in the foreground. (macOS orders them differently; see docs/pty.md.)
+     */
+    private static void addTerminal(Arena arena, MemorySegment fa, Terminal t, Set<Integer> targets)
+            throws SpawnFailure {
+        check(Spawn.addOpen(fa, 0, Native.cString(arena, t.slavePath()), Unistd.O_RDWR, 0),
+                "posix_spawn_file_actions_addopen(0, " + t.slavePath() + ")");
+        check(Spawn.addDup2(fa, 0, 1), "posix_spawn_file_actions_adddup2(0, 1)");
+        targets.add(0);
+        targets.add(1);
+        if (t.stderrToo()) {
+            check(Spawn.addDup2(fa, 0, 2), "posix_spawn_file_actions_adddup2(0, 2)");
+            targets.add(2);
+        }
     }
 
     private static Fd dupAbove(Fd fd, int above) throws SpawnFailure {
