@@ -1,6 +1,6 @@
 #!/bin/sh
-# Installs what the jail tests need on a fresh CI machine, idempotently: bubblewrap (bwrap) and
-# util-linux's setpriv. Does nothing when they are present. Installs only as root with apt-get;
+# Installs what the jail and terminal tests need on a fresh CI machine, idempotently: bubblewrap
+# (bwrap), util-linux's setpriv, and tmux (RunPtyTmuxIT drives run --pty in a tmux pane). Does nothing when they are present. Installs only as root with apt-get;
 # otherwise says what is missing and exits non-zero, so the tests that need it fail by name
 # instead of being skipped. .ci/run calls this before the test suite.
 set -eu
@@ -8,9 +8,10 @@ set -eu
 missing=""
 command -v bwrap >/dev/null 2>&1 || [ -x /usr/bin/bwrap ] || missing="$missing bubblewrap"
 command -v setpriv >/dev/null 2>&1 || [ -x /usr/bin/setpriv ] || missing="$missing util-linux"
+command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
 
 if [ -z "$missing" ]; then
-    echo "ci-prereqs: bwrap and setpriv present: $(bwrap --version 2>/dev/null || echo bwrap)"
+    echo "ci-prereqs: bwrap, setpriv and tmux present: $(bwrap --version 2>/dev/null || echo bwrap), $(tmux -V)"
     exit 0
 fi
 
