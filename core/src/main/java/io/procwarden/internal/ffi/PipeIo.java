@@ -53,25 +53,7 @@ public final class PipeIo {
      * @throws SyscallException any other failure
      */
     public static int read(Fd fd, byte[] b, int off, int len) throws SyscallException {
-        int n = fd.acquire();
-        try {
-            MemorySegment buf = MemorySegment.ofArray(b).asSlice(off, len);
-            MemorySegment st = Native.errnoState();
-            while (true) {
-                long r = (long) ReadH.MH.invokeExact(st, n, buf, (long) len);
-                if (r >= 0) return (int) r;
-                int e = Native.errno(st);
-                if (e == Errno.EINTR) continue;
-                if (e == Errno.EAGAIN) return AGAIN;
-                throw Errno.exception("read(" + fd + ")", e);
-            }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        } finally {
-            fd.release();
-        }
+        return transfer(ReadH.MH, "read", fd, b, off, len);
     }
 
     /**
@@ -82,17 +64,23 @@ public final class PipeIo {
      * @throws SyscallException EPIPE and any other failure
      */
     public static int write(Fd fd, byte[] b, int off, int len) throws SyscallException {
+        return transfer(WriteH.MH, "write", fd, b, off, len);
+    }
+
+    /** read(2) or write(2) (the same C shape) on {@code b[off..off+len)}, retrying EINTR. */
+    private static int transfer(MethodHandle call, String name, Fd fd, byte[] b, int off, int len)
+            throws SyscallException {
         int n = fd.acquire();
         try {
             MemorySegment buf = MemorySegment.ofArray(b).asSlice(off, len);
             MemorySegment st = Native.errnoState();
             while (true) {
-                long r = (long) WriteH.MH.invokeExact(st, n, buf, (long) len);
+                long r = (long) call.invokeExact(st, n, buf, (long) len);
                 if (r >= 0) return (int) r;
                 int e = Native.errno(st);
                 if (e == Errno.EINTR) continue;
                 if (e == Errno.EAGAIN) return AGAIN;
-                throw Errno.exception("write(" + fd + ")", e);
+                throw Errno.exception(name + "(" + fd + ")", e);
             }
         } catch (SyscallException e) {
             throw e;
