@@ -86,10 +86,10 @@ final class TreeKill {
                 ProcessSpec spec = force(c.rung(), ProcessSpec.of(Procs.TRUE).stdin(Redirect.DISCARD)
                         .stdout(Redirect.DISCARD).stderr(Redirect.DISCARD).env(Procs.TAG_NAME, Procs.TAG));
                 if (c.rung() != null) spec = spec.containTree();
-                for (int i = 0; i < 10; i++) once(spec, monitor);
+                for (int i = 0; i < 10; i++) JailCost.once(spec, monitor);
                 SpawnLoop.Samples out = spawn.get(c);
                 long start = System.nanoTime();
-                for (int i = 0; i < n; i++) out.latencies.add(once(spec, monitor));
+                for (int i = 0; i < n; i++) out.latencies.add(JailCost.once(spec, monitor));
                 out.rates.add(n / ((System.nanoTime() - start) / 1e9));
             }
             for (Config7 c : block) {
@@ -109,23 +109,6 @@ final class TreeKill {
         if (rung == null) System.clearProperty(TreeMechanism.PROPERTY);
         else System.setProperty(TreeMechanism.PROPERTY, rung.id());
         return spec;
-    }
-
-    private static long once(ProcessSpec spec, ProcessMonitor monitor) throws Exception {
-        long t0 = System.nanoTime();
-        ExitStatus st;
-        try (ChildProcess c = spec.spawn(monitor)) {
-            var done = c.waitFor(HUNG);
-            if (done.isEmpty()) {
-                c.kill();
-                c.waitFor();
-                throw new IllegalStateException("/bin/true did not exit within " + HUNG.toSeconds() + " s: " + c);
-            }
-            st = done.get();
-        }
-        long t = System.nanoTime() - t0;
-        if (!st.isSuccess()) throw new IllegalStateException("/bin/true (" + spec + "): " + st);
-        return t;
     }
 
     /**
