@@ -204,15 +204,13 @@ public final class PipeEnd implements AutoCloseable {
             } catch (IllegalStateException closedMeanwhile) {
                 return;
             }
+            // The drain deadline is an event too: the loop's timer reports it (onReady), so the
+            // wait is one park for whichever comes first, never a timed sleep.
+            if (until != NONE) hub.schedule(until, this);
             while (!ready && !closed && exited == wasExited) {
                 if (me.isInterrupted()) throw new InterruptedIOException(this + ": interrupted");
-                if (until == NONE) {
-                    LockSupport.park(this);
-                } else {
-                    long left = until - System.nanoTime();
-                    if (left <= 0) return;
-                    LockSupport.parkNanos(this, left);
-                }
+                if (until != NONE && System.nanoTime() - until >= 0) return;
+                LockSupport.park(this);
             }
         } finally {
             waiter = null;

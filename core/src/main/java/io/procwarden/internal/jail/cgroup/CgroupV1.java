@@ -173,9 +173,9 @@ final class CgroupV1 implements Cgroup {
             if (!Files.isDirectory(tracked()) || CgroupFiles.pids(tracked()).isEmpty()) return true;
             if (System.nanoTime() > deadlineNanos) return false;
             if (!CgroupDrain.awaitMembersExit(tracked(), deadlineNanos)) {
-                // sleep-ok: listed members that cannot be pinned (no pidfds), or a dying task still
-                // listed; v1 has no "populated" event. Bounded by the deadline.
-                java.util.concurrent.locks.LockSupport.parkNanos(pause);
+                // Listed members that cannot be pinned (no pidfds), or a dying task still listed:
+                // v1 has no "populated" event, so this fallback polls, bounded by the deadline.
+                java.util.concurrent.locks.LockSupport.parkNanos(pause); // sleep-ok: v1 offers no emptiness event
                 pause = Math.min(pause * 2, 1_000_000);
             }
         }
