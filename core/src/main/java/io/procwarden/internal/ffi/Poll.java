@@ -42,25 +42,7 @@ public final class Poll {
      * @return true on a hang-up or error; false on timeout
      */
     public static boolean awaitHangUp(Fd fd, int timeoutMillis) throws SyscallException {
-        int n = fd.acquire();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment fds = arena.allocate(POLLFD);
-            fds.set(C_INT, FD, n);
-            fds.set(C_SHORT, EVENTS, (short) 0);
-            MemorySegment st = Native.errnoState();
-            while (true) {
-                int r = (int) PollH.MH.invokeExact(st, fds, 1L, timeoutMillis);
-                if (r >= 0) return r > 0 && fds.get(C_SHORT, REVENTS) != 0;
-                int e = Native.errno(st);
-                if (e != Errno.EINTR) throw Errno.exception("poll(" + fd + ", hang-up)", e);
-            }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        } finally {
-            fd.release();
-        }
+        return pollOne(fd, (short) 0, timeoutMillis, "hang-up");
     }
 
     /** Which of the two descriptors {@link #awaitEither} found readable. */
@@ -111,17 +93,22 @@ public final class Poll {
 
     /** Whether {@code fd} is readable now (or reports an error or hang-up): {@code poll} with timeout 0. */
     public static boolean readable(Fd fd) throws SyscallException {
-        int a = fd.acquire();
+        return pollOne(fd, POLLIN, 0, null);
+    }
+
+    /** poll(2) on one descriptor for {@code events}, retrying EINTR: true if any revents came. */
+    private static boolean pollOne(Fd fd, short events, int timeoutMillis, String what) throws SyscallException {
+        int n = fd.acquire();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(POLLFD);
-            fds.set(C_INT, FD, a);
-            fds.set(C_SHORT, EVENTS, POLLIN);
+            fds.set(C_INT, FD, n);
+            fds.set(C_SHORT, EVENTS, events);
             MemorySegment st = Native.errnoState();
             while (true) {
-                int r = (int) PollH.MH.invokeExact(st, fds, 1L, 0);
-                if (r >= 0) return fds.get(C_SHORT, REVENTS) != 0;
+                int r = (int) PollH.MH.invokeExact(st, fds, 1L, timeoutMillis);
+                if (r >= 0) return r > 0 && fds.get(C_SHORT, REVENTS) != 0;
                 int e = Native.errno(st);
-                if (e != Errno.EINTR) throw Errno.exception("poll(" + fd + ")", e);
+                if (e != Errno.EINTR) throw Errno.exception("poll(" + fd + (what == null ? "" : ", " + what) + ")", e);
             }
         } catch (SyscallException e) {
             throw e;
