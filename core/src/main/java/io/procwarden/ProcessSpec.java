@@ -162,7 +162,7 @@ public final class ProcessSpec {
     private record Pty(TerminalSize size, boolean stderrToo) {}
 
     /** A new session implies a new process group; asking for a group in a new session changes nothing. */
-    private enum Grouping { INHERIT, PROCESS_GROUP, SESSION }
+    private enum Grouping { INHERIT, PROCESS_GROUP, FOREGROUND_JOB, SESSION }
 
     private final Settings s;
 
@@ -324,7 +324,32 @@ public final class ProcessSpec {
 
     /** The same, started as the leader of a new process group ({@code setpgid(0, 0)}) in this session. */
     public ProcessSpec newProcessGroup() {
-        return s.grouping() == Grouping.SESSION ? this : new ProcessSpec(s.withGrouping(Grouping.PROCESS_GROUP));
+        return s.grouping() == Grouping.SESSION || s.grouping() == Grouping.FOREGROUND_JOB ? this
+                : new ProcessSpec(s.withGrouping(Grouping.PROCESS_GROUP));
+    }
+
+    /**
+     * The same, started as the foreground job of this JVM's controlling terminal, as a shell with
+     * job control starts a command: the child leads a new process group in this session, and that
+     * group is the terminal's foreground group before the child's first instruction, so it can
+     * read the terminal, and the terminal's Ctrl-C and Ctrl-Z reach it (and not this JVM). When the
+     * child ends, this JVM's group is the foreground job again and the terminal has the settings
+     * it had at the spawn (a program that crashed in raw mode leaves none behind). Replaces
+     * {@link #newSession()} (a new session has no terminal); not with a {@link #pty}.
+     *
+     * <p>{@link #spawn()} fails if this JVM has no controlling terminal or is not its foreground
+     * job itself (a job in the background would take the terminal from whoever has it), and on a
+     * C library without {@code posix_spawn_file_actions_addtcsetpgrp_np} (glibc before 2.35, macOS).
+     * A child stopped by Ctrl-Z keeps the terminal: taking it back then is the caller's part.
+     */
+    public ProcessSpec foregroundJob() {
+        if (s.pty() != null) throw new IllegalStateException("a child on its own pty cannot be this terminal's foreground job");
+        return new ProcessSpec(s.withGrouping(Grouping.FOREGROUND_JOB));
+    }
+
+    /** True if the child is started as the foreground job of this JVM's terminal ({@link #foregroundJob()}). */
+    public boolean isForegroundJob() {
+        return s.grouping() == Grouping.FOREGROUND_JOB;
     }
 
     /**
@@ -498,7 +523,8 @@ public final class ProcessSpec {
         return new SpawnPlan(s.command(), argv, environmentEntries(), s.directory(), stdin(), stdout(), stderr(),
                 s.preserved(), isNewSession(), isNewProcessGroup(), jailPlan(),
                 s.pty() == null ? null
-                        : new PtyPlan(s.pty().size().rows(), s.pty().size().columns(), isStderrOnPty()));
+                        : new PtyPlan(s.pty().size().rows(), s.pty().size().columns(), isStderrOnPty()),
+                isForegroundJob());
     }
 
     /** The jail's plan (the parked stub alone for a contained tree without a jail), or null. */
@@ -555,6 +581,7 @@ public final class ProcessSpec {
         switch (s.grouping()) {
             case SESSION -> b.append(", new session");
             case PROCESS_GROUP -> b.append(", new process group");
+            case FOREGROUND_JOB -> b.append(", foreground job");
             case INHERIT -> { }
         }
         if (s.pty() != null) b.append(", pty ").append(s.pty().size()).append(isStderrOnPty() ? "" : " (stderr apart)");

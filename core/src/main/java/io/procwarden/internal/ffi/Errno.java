@@ -17,6 +17,7 @@ public final class Errno {
     public static final int ESRCH = 3;
     public static final int EINTR = 4;
     public static final int EIO = 5;
+    public static final int ENXIO = 6;
     public static final int E2BIG = 7;
     public static final int ENOEXEC = 8;
     public static final int EBADF = 9;
@@ -32,6 +33,7 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int ENFILE = 23;
     public static final int EMFILE = 24;
+    public static final int ENOTTY = 25;
     public static final int ETXTBSY = 26;
     public static final int ENOSPC = 28;
     public static final int EPIPE = 32;
@@ -53,6 +55,7 @@ public final class Errno {
             case ESRCH -> "ESRCH";
             case EINTR -> "EINTR";
             case EIO -> "EIO";
+            case ENXIO -> "ENXIO";
             case E2BIG -> "E2BIG";
             case ENOEXEC -> "ENOEXEC";
             case EBADF -> "EBADF";
@@ -67,6 +70,7 @@ public final class Errno {
             case EINVAL -> "EINVAL";
             case ENFILE -> "ENFILE";
             case EMFILE -> "EMFILE";
+            case ENOTTY -> "ENOTTY";
             case ETXTBSY -> "ETXTBSY";
             case ENOSPC -> "ENOSPC";
             case EPIPE -> "EPIPE";

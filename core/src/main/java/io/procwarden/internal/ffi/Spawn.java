@@ -83,6 +83,12 @@ public final class Spawn {
     }
 
     // int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *fa, int from);  glibc 2.34
+    // int posix_spawn_file_actions_addtcsetpgrp_np(posix_spawn_file_actions_t *fa, int tcfd);  (glibc 2.35)
+    private static final class FaTcsetpgrpH {
+        static final Optional<MethodHandle> MH = Native.optionalFunction("posix_spawn_file_actions_addtcsetpgrp_np",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    }
+
     private static final class FaClosefromH {
         static final Optional<MethodHandle> MH = Native.optionalFunction("posix_spawn_file_actions_addclosefrom_np",
                 FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
@@ -200,6 +206,23 @@ public final class Spawn {
     public static int addChdir(MemorySegment fa, MemorySegment path) {
         try {
             return (int) FaChdirH.MH.orElseThrow().invokeExact(fa, path);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** True if this C library has posix_spawn_file_actions_addtcsetpgrp_np (glibc 2.35; not macOS). */
+    public static boolean hasAddTcsetpgrp() {
+        return FaTcsetpgrpH.MH.isPresent();
+    }
+
+    /**
+     * A file action that makes the child's process group (after POSIX_SPAWN_SETPGROUP, which
+     * glibc applies first) the foreground group of the terminal on {@code fd}.
+     */
+    public static int addTcsetpgrp(MemorySegment fa, int fd) {
+        try {
+            return (int) FaTcsetpgrpH.MH.orElseThrow().invokeExact(fa, fd);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

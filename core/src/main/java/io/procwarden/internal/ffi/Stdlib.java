@@ -18,7 +18,6 @@ public final class Stdlib {
     private Stdlib() {}
 
     private static final boolean MAC = Platform.current().isMacOs();
-    private static final int O_NOCTTY = MAC ? 0x20000 : 0400;
 
     private static final class OpenptH {
         static final MethodHandle MH = Native.functionWithErrno("posix_openpt", FunctionDescriptor.of(C_INT, C_INT));
@@ -42,7 +41,7 @@ public final class Stdlib {
      * (glibc passes O_CLOEXEC on to open(2); macOS refuses it, so there FD_CLOEXEC is set after).
      */
     public static Fd openMaster() throws SyscallException {
-        int flags = Unistd.O_RDWR | O_NOCTTY | (MAC ? 0 : Unistd.O_CLOEXEC);
+        int flags = Unistd.O_RDWR | Unistd.O_NOCTTY | (MAC ? 0 : Unistd.O_CLOEXEC);
         try {
             MemorySegment st = Native.errnoState();
             int r;

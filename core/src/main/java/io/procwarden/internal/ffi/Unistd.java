@@ -26,6 +26,7 @@ public final class Unistd {
     public static final int O_NONBLOCK = LINUX ? 04000 : 0x4;
     public static final int O_DIRECTORY = LINUX ? 0200000 : 0x100000;
     public static final int O_CLOEXEC = LINUX ? 02000000 : 0x1000000;
+    public static final int O_NOCTTY = LINUX ? 0400 : 0x20000;
 
     public static final int F_DUPFD = 0;
     public static final int F_GETFD = 1;

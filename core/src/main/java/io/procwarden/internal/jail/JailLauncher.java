@@ -130,7 +130,7 @@ public final class JailLauncher {
             List<String> targetArgs = request.argv().subList(1, request.argv().size());
             List<String> argv = ExecChain.stubArgv(script, plan, tools, request.path(), targetArgs);
             PosixSpawner.Request stub = new PosixSpawner.Request(JailHost.SHELL.toString(), argv, env, request.cwd(), fds,
-                    request.newSession(), request.newProcessGroup());
+                    request.newSession(), request.newProcessGroup(), null, request.foregroundTerminal());
 
             PosixSpawner.Started started;
             try {

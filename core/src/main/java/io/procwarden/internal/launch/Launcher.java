@@ -105,10 +105,12 @@ public final class Launcher {
             if (pty != null) pty.close();
             throw failure(plan, e.errno(), "cannot put our pipe ends on the monitor loop: " + e.getMessage(), e);
         }
-        ExitListener exitToPipes = drainFirst(pipes, pty, listener);
         List<Fd> preserved = new ArrayList<>();
+        ForegroundJob job = null;
         boolean ok = false;
         try {
+            if (plan.foregroundJob()) job = foregroundJob(plan);
+            ExitListener exitToPipes = drainFirst(pipes, pty, job, listener);
             Map<Integer, Fd> childFds = new HashMap<>(stdio.childFds());
             for (Map.Entry<Integer, Integer> e : plan.preservedFds().entrySet()) {
                 preserved.add(borrow(plan, e.getValue(), e.getKey()));
@@ -116,7 +118,7 @@ public final class Launcher {
             }
             PosixSpawner.Request request = new PosixSpawner.Request(program, plan.argv(), plan.environment(), cwd,
                     childFds, plan.newSession() || pty != null, plan.newProcessGroup() && !plan.newSession() && pty == null,
-                    terminal);
+                    terminal, job == null ? null : job.terminal());
             Launched launched = plan.jail() != null
                     ? launchJailed(plan, request, loop, exitToPipes, pipes)
                     : launchPlain(plan, request, loop, exitToPipes, pipes);
@@ -130,6 +132,7 @@ public final class Launcher {
             if (!ok) {
                 pipes.close();
                 if (pty != null) pty.close();
+                if (job != null) job.close(); // the failed child may have had the terminal
             }
         }
     }
@@ -197,11 +200,23 @@ public final class Launcher {
         return new Launched(jailed.pid(), jailed.registration(), pipes, jailed);
     }
 
-    /** The exit reaches the pipes first (the drain starts), then the caller's listener. */
-    private static ExitListener drainFirst(ChildPipes pipes, PtyMaster pty, ExitListener listener) {
+    private static ForegroundJob foregroundJob(SpawnPlan plan) throws SpawnException {
+        try {
+            return ForegroundJob.open();
+        } catch (SyscallException e) {
+            throw failure(plan, e.errno(), "cannot start it as the terminal's foreground job: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The exit gives the terminal back first (a foreground job's), then reaches the pipes (the
+     * drain starts), then the caller's listener: whoever waits for the exit has the terminal.
+     */
+    private static ExitListener drainFirst(ChildPipes pipes, PtyMaster pty, ForegroundJob job, ExitListener listener) {
         return new ExitListener() {
             @Override
             public void onExit(ExitStatus status, ResourceUsage usage) {
+                if (job != null) job.giveBack();
                 pipes.exited();
                 if (pty != null) pty.exited();
                 listener.onExit(status, usage);

@@ -26,11 +26,16 @@ import java.util.TreeMap;
  * @param newProcessGroup setpgid(0, 0) in the child (implied by {@code newSession})
  * @param jail the jail, or null to run unjailed
  * @param pty a pseudo-terminal for the child's stdin and stdout (and stderr), or null; implies a new session
+ * @param foregroundJob the child's new process group becomes the foreground job of our controlling
+ *     terminal ({@link ForegroundJob}); needs {@code newProcessGroup}, excludes a new session and a pty
  */
 public record SpawnPlan(String command, List<String> argv, List<String> environment, Path directory, Redirect stdin,
         Redirect stdout, Redirect stderr, Map<Integer, Integer> preservedFds, boolean newSession,
-        boolean newProcessGroup, JailPlan jail, PtyPlan pty) {
+        boolean newProcessGroup, JailPlan jail, PtyPlan pty, boolean foregroundJob) {
     public SpawnPlan {
+        if (foregroundJob && (newSession || !newProcessGroup || pty != null)) {
+            throw new IllegalArgumentException("a foreground job leads a new process group in this session, without a pty");
+        }
         Objects.requireNonNull(command, "command");
         argv = List.copyOf(argv);
         if (argv.isEmpty()) throw new IllegalArgumentException("empty argv for " + command);
@@ -46,6 +51,6 @@ public record SpawnPlan(String command, List<String> argv, List<String> environm
             Redirect stdout, Redirect stderr, Map<Integer, Integer> preservedFds, boolean newSession,
             boolean newProcessGroup, JailPlan jail) {
         this(command, argv, environment, directory, stdin, stdout, stderr, preservedFds, newSession, newProcessGroup,
-                jail, null);
+                jail, null, false);
     }
 }

@@ -47,10 +47,16 @@ public final class PosixSpawner {
      * @param newProcessGroup setpgid(0, 0) in the child (ignored with newSession, which implies it)
      * @param terminal the pseudo-terminal slave the child opens as 0 and 1 (and 2), or null;
      *     needs newSession (the slave then becomes its controlling terminal)
+     * @param foregroundTerminal a descriptor (in this process) of our controlling terminal, whose
+     *     foreground group the child's new group becomes before exec, or null; needs
+     *     newProcessGroup and not newSession (a new session has no terminal)
      */
     public record Request(String path, List<String> argv, List<String> env, String cwd, Map<Integer, Fd> childFds,
-            boolean newSession, boolean newProcessGroup, Terminal terminal) {
+            boolean newSession, boolean newProcessGroup, Terminal terminal, Fd foregroundTerminal) {
         public Request {
+            if (foregroundTerminal != null && (newSession || !newProcessGroup)) {
+                throw new IllegalArgumentException("a foreground job needs a new process group in this session");
+            }
             argv = List.copyOf(argv);
             env = env == null ? null : List.copyOf(env);
             childFds = Map.copyOf(childFds);
@@ -62,10 +68,16 @@ public final class PosixSpawner {
             }
         }
 
+        /** Not a foreground job. */
+        public Request(String path, List<String> argv, List<String> env, String cwd, Map<Integer, Fd> childFds,
+                boolean newSession, boolean newProcessGroup, Terminal terminal) {
+            this(path, argv, env, cwd, childFds, newSession, newProcessGroup, terminal, null);
+        }
+
         /** Without a terminal. */
         public Request(String path, List<String> argv, List<String> env, String cwd, Map<Integer, Fd> childFds,
                 boolean newSession, boolean newProcessGroup) {
-            this(path, argv, env, cwd, childFds, newSession, newProcessGroup, null);
+            this(path, argv, env, cwd, childFds, newSession, newProcessGroup, null, null);
         }
     }
 
@@ -125,6 +137,7 @@ public final class PosixSpawner {
 
     private static short addFileActions(Arena arena, MemorySegment fa, Request req, int maxTarget, List<Fd> temporaries)
             throws SpawnFailure {
+        if (req.foregroundTerminal() != null) addForeground(fa, req.foregroundTerminal());
         // A source whose number is at or below the highest target could be overwritten by an
         // earlier dup2 (or be its own target, where dup2 would leave FD_CLOEXEC set): give it a
         // temporary close-on-exec number above every target first.
@@ -174,6 +187,21 @@ public final class PosixSpawner {
             check(Spawn.addDup2(fa, 0, 2), "posix_spawn_file_actions_adddup2(0, 2)");
             targets.add(2);
         }
+    }
+
+    /**
+     * First of all file actions, while the descriptor still has its number in the child (a dup2
+     * could overwrite it): tcsetpgrp to the child's group. glibc applies POSIX_SPAWN_SETPGROUP
+     * before the file actions and runs them with every signal blocked, so the child, not yet in
+     * the foreground, is not stopped by SIGTTOU; it is the terminal's foreground job before its
+     * first instruction and can read the terminal at once.
+     */
+    private static void addForeground(MemorySegment fa, Fd tty) throws SpawnFailure {
+        if (!Spawn.hasAddTcsetpgrp()) {
+            throw new SpawnFailure("this C library has no posix_spawn_file_actions_addtcsetpgrp_np (glibc < 2.35, macOS)"
+                    + "; cannot start a foreground job", Errno.ENOSYS);
+        }
+        check(Spawn.addTcsetpgrp(fa, tty.number()), "posix_spawn_file_actions_addtcsetpgrp_np(" + tty + ")");
     }
 
     private static Fd dupAbove(Fd fd, int above) throws SpawnFailure {
