@@ -151,6 +151,7 @@ final class RunCommand {
         ProcessSpec processSpec = RunOptions.toProcessSpec(this);
         // Before the spawn: a signal that comes between spawn and attach is held, not lost.
         SignalForwarder forwarder = SignalForwarder.install(err, !foreground);
+        JobControl jobs = processSpec.isForegroundJob() ? JobControl.prepare(err) : null;
         long start = System.nanoTime();
         // A monitor of our own, closed before we exit: its thread then is out of epoll_wait. A
         // thread in a native call at exit makes the JVM wait for it, 300 ms (docs/startup.md).
@@ -165,6 +166,7 @@ final class RunCommand {
             try (child) {
                 if (relay != null) relay.attach(child);
                 forwarder.attach(child);
+                if (jobs != null) jobs.watch(child);
                 Outcome o = await(child);
                 if (relay != null) relay.finish(); // its last output, and the terminal back, before our report
                 Duration wall = Duration.ofNanos(System.nanoTime() - start);

@@ -89,7 +89,11 @@ final class RunOptions {
             }
             p = contained(p, o);
             // --foreground: CMD stays in our group, the terminal's foreground group if we are in it.
-            return o.newSession ? p.newSession() : o.foreground ? p : p.newProcessGroup();
+            // Else CMD leads a group of its own, and in procwarden's terminal, when procwarden is its
+            // foreground job, that group is the foreground job while CMD runs (JobControl).
+            if (o.newSession) return p.newSession();
+            if (o.foreground) return p;
+            return !o.pty && JobControl.possible() ? p.foregroundJob() : p.newProcessGroup();
         } catch (IllegalArgumentException e) { // NUL in an argument, '=' in a name, ...
             throw usage(e.getMessage());
         }

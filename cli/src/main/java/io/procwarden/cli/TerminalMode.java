@@ -84,12 +84,10 @@ final class TerminalMode implements AutoCloseable {
      * @throws IllegalStateException naming the call that failed; the terminal is then unchanged
      */
     static TerminalMode raw(int fd) {
-        Arena arena = Arena.ofAuto(); // the saved settings live as long as this object
-        MemorySegment saved = arena.allocate(TERMIOS_BYTES, 8);
-        MemorySegment raw = arena.allocate(TERMIOS_BYTES, 8);
-        try {
-            if ((int) TCGETATTR.invokeExact(fd, saved) != 0) throw new IllegalStateException("tcgetattr(" + fd + ") failed");
-            raw.copyFrom(saved);
+        TerminalMode mode = save(fd);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment raw = arena.allocate(TERMIOS_BYTES, 8);
+            raw.copyFrom(mode.saved);
             CFMAKERAW.invokeExact(raw);
             int errno = set(fd, raw);
             if (errno != 0) throw new IllegalStateException("tcsetattr(" + fd + ", raw) failed: errno " + errno);
@@ -97,6 +95,24 @@ final class TerminalMode implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("raw mode on fd " + fd, t);
+        }
+        return mode;
+    }
+
+    /**
+     * The terminal's settings on {@code fd} as they are now, unchanged; {@link #close()} puts them back.
+     *
+     * @throws IllegalStateException naming the call that failed
+     */
+    static TerminalMode save(int fd) {
+        Arena arena = Arena.ofAuto(); // the saved settings live as long as this object
+        MemorySegment saved = arena.allocate(TERMIOS_BYTES, 8);
+        try {
+            if ((int) TCGETATTR.invokeExact(fd, saved) != 0) throw new IllegalStateException("tcgetattr(" + fd + ") failed");
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("tcgetattr(" + fd + ")", t);
         }
         return new TerminalMode(fd, saved);
     }
