@@ -60,10 +60,13 @@ final class RunHelp {
             procwarden go on to CMD's tree (then SIGCONT); procwarden ends when CMD does.
             If procwarden is killed by SIGKILL (or crashes), CMD gets SIGKILL (a
             parent-death signal, with util-linux setpriv); CMD's descendants do not, and
-            live on. CMD's group is not the terminal's foreground group: like a background
-            job, it stops if it reads from the terminal (use --foreground for a CMD that
-            needs the terminal,
-            or --pty, which also runs CMD outside the tree containment).
+            live on. Run in a terminal (stdin a terminal, procwarden its foreground job),
+            CMD's group is the terminal's foreground job while it runs, as under a shell:
+            it reads the terminal, Ctrl-C and Ctrl-Z reach it (Ctrl-Z stops procwarden too;
+            fg continues both), and the terminal gets its settings back when CMD ends, even
+            after a crash in raw mode. Else (a pipe, or run with &) it is a background group
+            that stops if it reads the terminal; --foreground keeps CMD in procwarden's
+            group; --pty gives CMD a new terminal of its own.
 
             As GNU timeout(1), with these differences: the timeout is an option
             (--timeout DUR), not the first word; the SIGKILL escalation is on by default
@@ -78,7 +81,7 @@ final class RunHelp {
               procwarden run --timeout 30s --grace 2s -- ./server
                                                      SIGTERM after 30 s, SIGKILL 2 s later
               procwarden run --timeout 1.5 -s INT -k 0 -- ./job   SIGINT only, no SIGKILL
-              procwarden run --timeout 10m --foreground -- vim notes.txt
+              procwarden run -- vim notes.txt        vim as the terminal's foreground job
               procwarden run --env-keep PATH --env LANG=C -- env   only these two
               procwarden run --stdout out.log --append --status -- ./job
               procwarden run --json -- sh -c 'exit 3' 2>&1 | tail -n 1
