@@ -18,7 +18,8 @@ import java.lang.invoke.VarHandle;
  * procwarden then takes the terminal back, puts back its own settings and stops itself, so that
  * the shell that started it sees the job stopped and has the terminal. When the shell continues
  * procwarden ({@code fg}), CMD gets the terminal back with its settings, then SIGCONT; after
- * {@code bg}, only SIGCONT. The library gives the terminal back at CMD's exit.
+ * {@code bg}, only SIGCONT (and a stop then, by SIGTTIN at CMD's read, leaves the terminal to
+ * whoever has it). The library gives the terminal back at CMD's exit.
  *
  * <p>Stops are seen by one platform thread in {@code waitid(P_PID, CMD, WSTOPPED | WEXITED | WNOWAIT)}:
  * it returns at every stop (which it then consumes with {@code WSTOPPED | WNOHANG}) and at the
@@ -134,14 +135,17 @@ final class JobControl {
      * foreground, the terminal and its settings back to CMD.
      */
     private void stopped() throws Throwable {
-        TerminalMode cmdSettings = TerminalMode.save(0);
-        setForeground(ourGroup);
-        ours.close();
+        TerminalMode cmdSettings = null;
+        if ((int) TCGETPGRP.invokeExact(0) == (int) child.pid()) { // else we were in the background (bg): not ours to take
+            cmdSettings = TerminalMode.save(0);
+            setForeground(ourGroup);
+            ours.close();
+        }
         int sent = (int) KILL.invokeExact((int) GETPID.invokeExact(), SIGTSTP); // returns once we are continued
         if (sent != 0) throw new IllegalStateException("kill(getpid(), SIGTSTP) failed");
         if ((int) TCGETPGRP.invokeExact(0) == ourGroup) { // fg, not bg
             ours = TerminalMode.save(0); // as the shell gave it back
-            cmdSettings.close();
+            if (cmdSettings != null) cmdSettings.close();
             setForeground((int) child.pid());
         }
         if (child.treeMechanism().isPresent()) child.signalTree(Signal.CONT);

@@ -21,7 +21,7 @@ public final class Tty {
     private Tty() {}
 
     private static final boolean MAC = Platform.current().isMacOs();
-    private static final int TCSADRAIN = 1;
+    private static final int TCSANOW = 0;
     private static final int SIG_BLOCK = MAC ? 1 : 0;
     private static final int SIG_SETMASK = MAC ? 3 : 2;
     private static final int SIGTTOU = 22; // Linux and macOS
@@ -120,8 +120,9 @@ public final class Tty {
     }
 
     /**
-     * Puts settings from {@link #attributes} back ({@code tcsetattr(TCSADRAIN)}: after what was
-     * written has been sent). Retried on EINTR, which the drain can be cut short by.
+     * Puts settings from {@link #attributes} back ({@code tcsetattr(TCSANOW)}). Not TCSADRAIN: it
+     * waits until the output has been sent, which a stalled terminal (XOFF, a paused emulator)
+     * can hold up for ever, and the monitor loop's thread calls this. Retried on EINTR.
      */
     public static void setAttributes(Fd tty, byte[] settings) throws SyscallException {
         int n = tty.acquire();
@@ -131,7 +132,7 @@ public final class Tty {
             MemorySegment st = Native.errnoState();
             int r;
             do {
-                r = (int) H.TCSETATTR.invokeExact(st, n, TCSADRAIN, t);
+                r = (int) H.TCSETATTR.invokeExact(st, n, TCSANOW, t);
             } while (r != 0 && Native.errno(st) == Errno.EINTR);
             if (r != 0) throw Errno.exception("tcsetattr(" + tty + ")", Native.errno(st));
         } catch (SyscallException e) {
