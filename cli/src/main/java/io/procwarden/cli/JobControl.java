@@ -2,7 +2,10 @@ package io.procwarden.cli;
 
 import io.procwarden.ChildProcess;
 import io.procwarden.Signal;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -42,20 +45,22 @@ final class JobControl {
     private static final long SI_CODE = 8;
     private static final long SI_PID = 16;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
-    private static final VarHandle ERRNO_VALUE = Linker.Option.captureStateLayout()
-            .varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle WAITID = handle("waitid", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), ERRNO);
-    private static final MethodHandle TCSETPGRP = handle("tcsetpgrp", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), ERRNO);
-    private static final MethodHandle TCGETPGRP = handle("tcgetpgrp", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT));
-    private static final MethodHandle GETPGRP = handle("getpgrp", FunctionDescriptor.of(ValueLayout.JAVA_INT));
-    private static final MethodHandle GETPID = handle("getpid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
-    private static final MethodHandle KILL = handle("kill", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    /** Linked on first use: a run whose stdin is no terminal never pays for the downcall stubs (start-up). */
+    private static final class H {
+        private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+        private static final VarHandle ERRNO_VALUE = Linker.Option.captureStateLayout()
+                .varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        private static final MethodHandle WAITID = handle("waitid", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), ERRNO);
+        private static final MethodHandle TCSETPGRP = handle("tcsetpgrp", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), ERRNO);
+        private static final MethodHandle TCGETPGRP = handle("tcgetpgrp", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT));
+        private static final MethodHandle GETPGRP = handle("getpgrp", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        private static final MethodHandle GETPID = handle("getpid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        private static final MethodHandle KILL = handle("kill", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
 
     private final PrintStream err;
     private final int ourGroup;
@@ -69,7 +74,8 @@ final class JobControl {
     }
 
     private static MethodHandle handle(String name, FunctionDescriptor d, Linker.Option... options) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(
+        Linker linker = Linker.nativeLinker();
+        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(
                 () -> new IllegalStateException("no " + name + " in the C library")), d, options);
     }
 
@@ -78,9 +84,19 @@ final class JobControl {
      * that is procwarden's controlling one, and procwarden its foreground job (not run with {@code &}).
      */
     static boolean possible() {
-        if (!System.getProperty("os.name", "").equals("Linux") || !TerminalMode.isTerminal(0)) return false;
+        if (!System.getProperty("os.name", "").equals("Linux")) return false;
         try {
-            return (int) TCGETPGRP.invokeExact(0) == processGroup();
+            // What fd 0 is, without a downcall: most runs (CI, pipes) stop here.
+            String stdin = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
+            if (!stdin.startsWith("/dev/pts/") && !stdin.startsWith("/dev/tty") && !stdin.equals("/dev/console")) {
+                return false;
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+        if (!TerminalMode.isTerminal(0)) return false;
+        try {
+            return (int) H.TCGETPGRP.invokeExact(0) == processGroup();
         } catch (Throwable t) {
             throw new IllegalStateException("tcgetpgrp(0)", t);
         }
@@ -121,10 +137,10 @@ final class JobControl {
     private int waitid(MemorySegment info, MemorySegment state, int options) throws Throwable {
         while (true) {
             info.fill((byte) 0);
-            if ((int) WAITID.invokeExact(state, P_PID, (int) child.pid(), info, options) == 0) {
+            if ((int) H.WAITID.invokeExact(state, P_PID, (int) child.pid(), info, options) == 0) {
                 return info.get(ValueLayout.JAVA_INT, SI_PID) == 0 ? 0 : info.get(ValueLayout.JAVA_INT, SI_CODE);
             }
-            int errno = (int) ERRNO_VALUE.get(state, 0L);
+            int errno = (int) H.ERRNO_VALUE.get(state, 0L);
             if (errno == ECHILD) return 0;
             if (errno != EINTR) throw new IllegalStateException("waitid(P_PID, " + child.pid() + ") failed: errno " + errno);
         }
@@ -136,14 +152,14 @@ final class JobControl {
      */
     private void stopped() throws Throwable {
         TerminalMode cmdSettings = null;
-        if ((int) TCGETPGRP.invokeExact(0) == (int) child.pid()) { // else we were in the background (bg): not ours to take
+        if ((int) H.TCGETPGRP.invokeExact(0) == (int) child.pid()) { // else we were in the background (bg): not ours to take
             cmdSettings = TerminalMode.save(0);
             setForeground(ourGroup);
             ours.close();
         }
-        int sent = (int) KILL.invokeExact((int) GETPID.invokeExact(), SIGTSTP); // returns once we are continued
+        int sent = (int) H.KILL.invokeExact((int) H.GETPID.invokeExact(), SIGTSTP); // returns once we are continued
         if (sent != 0) throw new IllegalStateException("kill(getpid(), SIGTSTP) failed");
-        if ((int) TCGETPGRP.invokeExact(0) == ourGroup) { // fg, not bg
+        if ((int) H.TCGETPGRP.invokeExact(0) == ourGroup) { // fg, not bg
             ours = TerminalMode.save(0); // as the shell gave it back
             if (cmdSettings != null) cmdSettings.close();
             setForeground((int) child.pid());
@@ -155,8 +171,8 @@ final class JobControl {
     private void setForeground(int group) throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
-            while ((int) TCSETPGRP.invokeExact(state, 0, group) != 0) {
-                int errno = (int) ERRNO_VALUE.get(state, 0L);
+            while ((int) H.TCSETPGRP.invokeExact(state, 0, group) != 0) {
+                int errno = (int) H.ERRNO_VALUE.get(state, 0L);
                 if (errno != EINTR) throw new IllegalStateException("tcsetpgrp(0, " + group + ") failed: errno " + errno);
             }
         }
@@ -164,7 +180,7 @@ final class JobControl {
 
     private static int processGroup() {
         try {
-            return (int) GETPGRP.invokeExact();
+            return (int) H.GETPGRP.invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException("getpgrp()", t);
         }
