@@ -359,7 +359,7 @@ public final class ProcessSpec {
      * job control work as in a terminal emulator). The stdin and stdout redirects are then
      * unused; {@link ChildProcess#stdin()}, {@link ChildProcess#stdout()} and their channels,
      * publishers and {@link ChildProcess#collect()} are the master side, served by the monitor
-     * loop like pipes. Implies {@link #newSession()}. Not available with a {@link #jail}.
+     * loop like pipes. Implies {@link #newSession()}. Works with a {@link #jail} and {@link #containTree()} too.
      */
     public ProcessSpec pty(TerminalSize size) {
         return pty(size, true);

@@ -106,12 +106,21 @@ abstract class PtyContract {
         }
     }
 
+    /** Prints what the child sees of its terminal; {@link #assertControllingTerminal} reads it. */
+    static final String WHERE_AM_I = "test -t 0 && test -t 1 && test -t 2 && echo ISATTY;"
+            + " echo \"TTY=$(tty)\"; echo \"DEV=$(stat -L -c '%t:%T' \"$(tty)\")\";"
+            + " echo \"STAT=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f3-6)\"; echo \"PID=$$\"";
+
     @Test
     void theChildSeesATerminalThatIsItsControllingTerminalAndLeadsItsForegroundGroup() throws Exception {
+        ChildProcess c = onPty("sh", "-c", WHERE_AM_I);
+        assertControllingTerminal(c);
+        assertThat(c.spec().isNewSession()).isTrue();
+    }
+
+    /** The child of {@link #WHERE_AM_I}: on a terminal, which is its controlling one, leading its session and foreground group. */
+    static void assertControllingTerminal(ChildProcess c) throws Exception {
         // fields of /proc/PID/stat after "(comm)": 3 state, 4 ppid, 5 pgrp, 6 session, 7 tty_nr, 8 tpgid
-        ChildProcess c = onPty("sh", "-c", "test -t 0 && test -t 1 && test -t 2 && echo ISATTY;"
-                + " echo \"TTY=$(tty)\"; echo \"DEV=$(stat -L -c '%t:%T' \"$(tty)\")\";"
-                + " echo \"STAT=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f3-6)\"; echo \"PID=$$\"");
         String out = all(c);
         assertThat(c.waitFor()).isEqualTo(new ExitStatus.Exited(0));
         assertThat(out).contains("ISATTY\n").containsPattern("TTY=/dev/pts/\\d+\n");
@@ -125,7 +134,6 @@ abstract class PtyContract {
         int minor = Integer.parseInt(dev[1], 16);
         int ttyNr = (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
         assertThat(Integer.parseInt(stat[2])).as("tty_nr is the pty's device").isEqualTo(ttyNr);
-        assertThat(c.spec().isNewSession()).isTrue();
     }
 
     private static String line(String out, String prefix) {
@@ -254,9 +262,46 @@ abstract class PtyContract {
     }
 
     @Test
-    void aPtyForAJailedChildIsRefusedWithAClearError() {
-        ProcessSpec spec = ProcessSpec.of("true").pty(SIZE).jail(JailSpec.development());
-        assertThatThrownBy(() -> spec.spawn(monitor)).isInstanceOf(SpawnException.class)
-                .hasMessageContaining("pseudo-terminal");
+    void aJailedChildOnAPtyHasItAsItsControllingTerminalAndGetsCtrlC() throws Exception {
+        JailSpec jail = JailSpec.development();
+        jail.checkSupported(); // setpriv: a prerequisite here (scripts/ci-prereqs.sh), so a missing one fails by name
+        assertControllingTerminal(onPty(ProcessSpec.of("sh", "-c", WHERE_AM_I).pty(SIZE).jail(jail)));
+        ChildProcess cat = onPty(ProcessSpec.of("cat").pty(SIZE).jail(jail));
+        type(cat, "hello\n");
+        readUntil(cat.stdout(), "hello\nhello\n");
+        type(cat, "\u0003");
+        assertThat(cat.onExit().get(LONG, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.INT, false));
+    }
+
+    @Test
+    void aSandboxedChildOnAPtySeesItsTerminalAndGetsCtrlC() throws Exception {
+        JailSpec jail = JailSpec.standard(); // bubblewrap, in PID namespace: ids inside are not ours
+        jail.checkSupported();
+        ChildProcess c = onPty(ProcessSpec.of("/bin/sh", "-c", "test -t 0 && test -t 1 && test -t 2 && echo ISATTY;"
+                + " echo \"TTYNR=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f5)\"").pty(SIZE).jail(jail));
+        String out = all(c);
+        assertThat(c.waitFor()).isEqualTo(new ExitStatus.Exited(0));
+        assertThat(out).contains("ISATTY\n");
+        assertThat(line(out, "TTYNR=")).as("a controlling terminal (tty_nr), inside the sandbox too").isNotEqualTo("0");
+        ChildProcess cat = onPty(ProcessSpec.of("/bin/cat").pty(SIZE).jail(jail));
+        type(cat, "hello\n");
+        readUntil(cat.stdout(), "hello\nhello\n");
+        type(cat, "\u0003");
+        assertThat(cat.onExit().get(LONG, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.INT, false));
+    }
+
+    @Test
+    void aContainedTreeOnAPtyIsKilledWholeDaemonsIncluded() throws Exception {
+        assertControllingTerminal(onPty(ProcessSpec.of("sh", "-c", WHERE_AM_I).pty(SIZE).containTree()));
+        // A daemon (setsid, double fork) leaves the terminal's session; the tree kill still reaches it.
+        ChildProcess c = onPty(ProcessSpec.of("sh", "-c", "setsid sh -c 'sleep 600 & echo DAEMON=$!' < /dev/null;"
+                + " stty size; exec cat").pty(SIZE).containTree());
+        String seen = readUntil(c.stdout(), SIZE.rows() + " " + SIZE.columns() + "\n");
+        long daemon = Long.parseLong(line(seen, "DAEMON=").strip());
+        java.util.concurrent.CompletableFuture<ExitStatus> gone = monitor.watch(daemon);
+        assertThat(gone).as("the daemon runs").isNotDone();
+        assertThat(c.killTree()).isTrue();
+        assertThat(c.onExit().get(LONG, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
+        assertThat(gone.get(LONG, TimeUnit.SECONDS)).as("the daemon is gone too").isNotNull();
     }
 }

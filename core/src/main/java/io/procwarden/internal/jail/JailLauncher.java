@@ -120,17 +120,21 @@ public final class JailLauncher {
             Fd[] go = pipe(ownFds);
             Fd[] readyPipe = pipe(ownFds);
             Map<Integer, Fd> fds = new HashMap<>(request.childFds());
-            Fd stdin = request.childFds().get(0);
-            if (stdin == null) stdin = dupOurStdin(ownFds);
+            // A terminal's slave is opened by the stub's spawn (as its controlling terminal) at
+            // the saved-stdin number, which the stub moves to 0 after go; else the target's stdin waits there.
+            PosixSpawner.Terminal terminal = request.terminal() == null ? null
+                    : new PosixSpawner.Terminal(request.terminal().slavePath(), request.terminal().stderrToo(), savedStdin);
+            Fd stdin = terminal != null ? null : request.childFds().get(0);
+            if (stdin == null && terminal == null) stdin = dupOurStdin(ownFds);
             if (stdin != null) fds.put(savedStdin, stdin);
             fds.put(0, go[0]);
             fds.put(ready, readyPipe[1]);
-            String script = ExecChain.stubScript(stdin != null ? savedStdin : -1, ready,
+            String script = ExecChain.stubScript(stdin != null || terminal != null ? savedStdin : -1, ready,
                     plan.rlimit(Resource.RLIMIT_NOFILE), !ExecChain.hasPwd(env, ours), plan.umask());
             List<String> targetArgs = request.argv().subList(1, request.argv().size());
             List<String> argv = ExecChain.stubArgv(script, plan, tools, request.path(), targetArgs);
             PosixSpawner.Request stub = new PosixSpawner.Request(JailHost.SHELL.toString(), argv, env, request.cwd(), fds,
-                    request.newSession(), request.newProcessGroup(), null, request.foregroundTerminal());
+                    request.newSession(), request.newProcessGroup(), terminal, request.foregroundTerminal());
 
             PosixSpawner.Started started;
             try {

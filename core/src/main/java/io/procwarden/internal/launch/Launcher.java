@@ -80,9 +80,6 @@ public final class Launcher {
         }
 
         PtyPlan ptyPlan = plan.pty();
-        if (ptyPlan != null && plan.jail() != null) {
-            throw failure(plan, 0, "a pseudo-terminal for a jailed child is not supported", null);
-        }
         PtyMaster pty = ptyPlan == null ? null : openPty(plan, ptyPlan);
         PosixSpawner.Terminal terminal = pty == null ? null
                 : new PosixSpawner.Terminal(pty.slavePath(), ptyPlan.stderrToo());

@@ -62,8 +62,9 @@ public final class PosixSpawner {
             childFds = Map.copyOf(childFds);
             if (terminal != null) {
                 if (!newSession) throw new IllegalArgumentException("a terminal needs a new session");
-                if (childFds.containsKey(0) || childFds.containsKey(1) || (terminal.stderrToo() && childFds.containsKey(2))) {
-                    throw new IllegalArgumentException("the terminal's standard streams are also given as fds");
+                if (childFds.containsKey(terminal.fd()) || childFds.containsKey(1)
+                        || (terminal.stderrToo() && childFds.containsKey(2))) {
+                    throw new IllegalArgumentException("the terminal's descriptors are also given as fds");
                 }
             }
         }
@@ -86,8 +87,19 @@ public final class PosixSpawner {
      *
      * @param slavePath e.g. {@code /dev/pts/3}
      * @param stderrToo fd 2 is the terminal as well (else it is whatever childFds or inheritance gives)
+     * @param fd where the slave is opened: 0, or (for the jail's stub, whose 0 is its go pipe) the
+     *     number the stub moves to 0 before it execs; it is dup2'd to 1 (and 2) either way
      */
-    public record Terminal(String slavePath, boolean stderrToo) {}
+    public record Terminal(String slavePath, boolean stderrToo, int fd) {
+        public Terminal {
+            if (fd < 0 || fd == 1 || fd == 2) throw new IllegalArgumentException("terminal fd " + fd);
+        }
+
+        /** Opened as fd 0. */
+        public Terminal(String slavePath, boolean stderrToo) {
+            this(slavePath, stderrToo, 0);
+        }
+    }
 
     /** A started child: its pid and, where the kernel has them, its pidfd (owned by the caller). */
     public record Started(int pid, Fd pidfd) {}
@@ -171,20 +183,21 @@ public final class PosixSpawner {
     }
 
     /**
-     * The slave opened on fd 0 without O_NOCTTY, then dup2'd to 1 (and 2). glibc applies
+     * The slave opened on fd 0 (or the terminal's fd) without O_NOCTTY, then dup2'd to 1 (and 2). glibc applies
      * POSIX_SPAWN_SETSID before the file actions, so the child is a session leader without a
      * terminal when it opens the slave, and the slave becomes its controlling terminal, with the
      * child's group in the foreground. (macOS orders them differently; see docs/pty.md.)
      */
     private static void addTerminal(Arena arena, MemorySegment fa, Terminal t, Set<Integer> targets)
             throws SpawnFailure {
-        check(Spawn.addOpen(fa, 0, Native.cString(arena, t.slavePath()), Unistd.O_RDWR, 0),
-                "posix_spawn_file_actions_addopen(0, " + t.slavePath() + ")");
-        check(Spawn.addDup2(fa, 0, 1), "posix_spawn_file_actions_adddup2(0, 1)");
-        targets.add(0);
+        int fd = t.fd();
+        check(Spawn.addOpen(fa, fd, Native.cString(arena, t.slavePath()), Unistd.O_RDWR, 0),
+                "posix_spawn_file_actions_addopen(" + fd + ", " + t.slavePath() + ")");
+        check(Spawn.addDup2(fa, fd, 1), "posix_spawn_file_actions_adddup2(" + fd + ", 1)");
+        targets.add(fd);
         targets.add(1);
         if (t.stderrToo()) {
-            check(Spawn.addDup2(fa, 0, 2), "posix_spawn_file_actions_adddup2(0, 2)");
+            check(Spawn.addDup2(fa, fd, 2), "posix_spawn_file_actions_adddup2(" + fd + ", 2)");
             targets.add(2);
         }
     }
