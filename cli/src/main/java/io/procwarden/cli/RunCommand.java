@@ -147,7 +147,7 @@ final class RunCommand {
         MonitorBackend backend = backend();
         // The last rung of the tree ladder (no cgroups) makes this JVM a subreaper: fine here,
         // procwarden run spawns nothing but CMD.
-        if (!noTree && !pty) TreeMechanism.allowSubreaper();
+        if (!noTree) TreeMechanism.allowSubreaper();
         ProcessSpec processSpec = RunOptions.toProcessSpec(this);
         // Before the spawn: a signal that comes between spawn and attach is held, not lost.
         SignalForwarder forwarder = SignalForwarder.install(err, !foreground);

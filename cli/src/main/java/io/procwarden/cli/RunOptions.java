@@ -106,12 +106,6 @@ final class RunOptions {
      * by SIGKILL, CMD dies with it.
      */
     private static ProcessSpec contained(ProcessSpec p, RunCommand o) {
-        if (o.pty) {
-            // The tree and the parent-death signal both go through the jail's parked stub, which
-            // cannot hand CMD a controlling terminal yet: --pty runs CMD uncontained.
-            debug(o, "--pty: CMD's tree is not contained and CMD gets no parent-death signal");
-            return p;
-        }
         if (!o.noTree) {
             try {
                 TreeMechanism.selected();

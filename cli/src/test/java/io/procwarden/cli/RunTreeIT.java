@@ -27,7 +27,7 @@ class RunTreeIT {
 
     private static List<CompletableFuture<ExitStatus>> watch(Cli.Running cli, int lines) {
         List<CompletableFuture<ExitStatus>> gone = new ArrayList<>();
-        for (int i = 0; i < lines; i++) gone.add(ProcessMonitor.shared().watch(Long.parseLong(cli.nextOutLine())));
+        for (int i = 0; i < lines; i++) gone.add(ProcessMonitor.shared().watch(Long.parseLong(cli.nextOutLine().strip()))); // strip: a pty's \r
         return gone;
     }
 
@@ -117,6 +117,26 @@ class RunTreeIT {
             assertThat(gone).as("the setsid sleep outlives CMD and procwarden").isNotDone();
             Cli.signal(daemon, "KILL");
             gone.get(Cli.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void withAPtyTooWhatCmdLeavesRunningIsKilledWhenItEnds() throws Exception {
+        try (Cli.Running cli = Cli.start("run", "--pty", "--", "sh", "-c", TREE + "exit 3")) {
+            List<CompletableFuture<ExitStatus>> gone = watch(cli, 2);
+            Cli.Result r = cli.finish();
+            assertThat(r.exit()).as(r.toString()).isEqualTo(3);
+            allGone(gone);
+        }
+    }
+
+    @Test
+    void withAPtyTooSigkillOfProcwardenLeavesNothingBehind() throws Exception {
+        try (Cli.Running cli = Cli.start("run", "--pty", "--", "sh", "-c", TREE + "sleep 600")) {
+            List<CompletableFuture<ExitStatus>> gone = watch(cli, 2);
+            Cli.signal(cli.pid(), "KILL");
+            assertThat(cli.finish().exit()).isEqualTo(137);
+            allGone(gone);
         }
     }
 }
