@@ -35,8 +35,10 @@ final class PtyReport {
         fds1.forEach((fd, target) -> {
             if (!target.equals(fds0.get(fd))) added.add(fd + " -> " + target);
         });
-        s.notes.add(String.format(java.util.Locale.ROOT, "Descriptors open in this JVM before the section: %d; after it: %d%s.",
-                fds0.size(), fds1.size(), added.isEmpty() ? "" : "; new: " + String.join(", ", added)));
+        long ptys = fds1.values().stream().filter(t -> t.equals("/dev/ptmx") || t.startsWith("/dev/pts/")).count();
+        s.notes.add(String.format(java.util.Locale.ROOT, "Descriptors open in this JVM before the section: %d; after it: %d%s; "
+                + "on a terminal (/dev/ptmx, /dev/pts/*) after it: %d.", fds0.size(), fds1.size(),
+                added.isEmpty() ? "" : " (new: " + String.join(", ", added) + ")", ptys));
         return s;
     }
 
