@@ -5,10 +5,10 @@
  *
  *   ptyfloor PROGRAM [ARG...]
  *
- * Prints one line: "wall_ns W first_ns F cpu_ns C bytes B", where W runs from before forkpty
+ * Prints one line: "wall_ns W first_ns F cpu_ns C bytes B reads R", where W runs from before forkpty
  * until the child is reaped, F from before forkpty until the first read returned data, C is
  * this process's own user + system CPU time (getrusage RUSAGE_SELF: the child's is not in it),
- * B the bytes read. Every call is checked (EINTR retried); any failure, or a child that does
+ * B the bytes read, R the reads that returned data. Every call is checked (EINTR retried); any failure, or a child that does
  * not exit 0, exits with status 2 and a message on stderr.
  * Compiled by the benchmark harness at run time (gcc -O2 ... -lutil).
  */
@@ -52,11 +52,13 @@ int main(int argc, char **argv) {
     }
     long long first = -1;
     long long bytes = 0;
+    long long reads = 0;
     for (;;) {
         ssize_t r = read(master, buf, sizeof buf);
         if (r > 0) {
             if (first < 0) first = now_ns() - t0;
             bytes += r;
+            reads++;
         } else if (r == 0 || errno == EIO) {
             break;
         } else if (errno != EINTR) {
@@ -77,6 +79,6 @@ int main(int argc, char **argv) {
     if (getrusage(RUSAGE_SELF, &ru) != 0) die("getrusage", errno);
     long long cpu = ((long long)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL
             + ((long long)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
-    printf("wall_ns %lld first_ns %lld cpu_ns %lld bytes %lld\n", wall, first, cpu, bytes);
+    printf("wall_ns %lld first_ns %lld cpu_ns %lld bytes %lld reads %lld\n", wall, first, cpu, bytes, reads);
     return 0;
 }

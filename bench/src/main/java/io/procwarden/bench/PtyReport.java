@@ -25,11 +25,13 @@ final class PtyReport {
         long echoBytes = 4; // "hi\r\n"
 
         Map<String, String> fds0 = descriptors();
+        String sizes = firstSizes(monitor); // first: pty4j's first child in this JVM is among them
         List<PtyThroughput.Who> who = new ArrayList<>(List.of(PtyThroughput.Who.values()));
         if (CTools.binary(cfg, "ptyfloor", "-lutil") == null) who.remove(PtyThroughput.Who.C);
         Map<PtyThroughput.Who, List<PtyThroughput.Round>> tp = rounds(cfg, monitor, who, seq, expected, warm, rounds, "seq");
         Map<PtyThroughput.Who, List<PtyThroughput.Round>> lat = rounds(cfg, monitor, who, echo, echoBytes, 3, latencyRounds, "echo");
         Report.Section s = report(cfg, who, lines, expected, warm, rounds, latencyRounds, tp, lat);
+        s.notes.add(sizes);
         Map<String, String> fds1 = descriptors();
         List<String> added = new ArrayList<>();
         fds1.forEach((fd, target) -> {
@@ -82,7 +84,9 @@ final class PtyReport {
                 contenders in every round, the order rotated from round to round. Wall: from before the spawn until \
                 the child is reaped; CPU: the consuming process's own (this JVM's `getProcessCpuTime`, or the C \
                 program's `getrusage(RUSAGE_SELF)`), not the child's; threads: platform threads this JVM added at \
-                the peak of a round (ThreadMXBean; for the virtual-thread reader this includes the carrier threads                 the JDK's scheduler starts on demand). Then the time from the spawn to the first byte, with `echo hi` \
+                the peak of a round (ThreadMXBean; for the virtual-thread reader this includes the carrier threads \
+                the JDK's scheduler starts on demand); bytes per read: the mean over the reads that returned data (a \
+                reader that comes back later finds more in the terminal's buffer). Then the time from the spawn to the first byte, with `echo hi` \
                 (4 bytes), %d rounds after 3 untimed, the same way.
                 """, lines, expected, PtyThroughput.PTY4J_VERSION, jnaVersion(), warm, rounds, latencyRounds));
 
@@ -90,7 +94,7 @@ final class PtyReport {
         double cWall = floor == null ? Double.NaN : median(tp.get(floor), r -> r.wallNs());
         double pWall = median(tp.get(PtyThroughput.Who.PTY4J), r -> r.wallNs());
         Report.Table t = new Report.Table(String.format(java.util.Locale.ROOT, "seq 1 %d through the pty, %d rounds", lines, rounds),
-                "contender", "median wall ms", "min-max ms", "MB/s", "CPU ms", "CPU ms/MB", "threads added (max)",
+                "contender", "median wall ms", "min-max ms", "MB/s", "CPU ms", "CPU ms/MB", "bytes per read", "threads added (max)",
                 "bytes, every round", "wall vs C", "wall vs pty4j");
         List<Svg.Bar> bars = new ArrayList<>();
         for (PtyThroughput.Who x : who) {
@@ -102,6 +106,7 @@ final class PtyReport {
             int threads = threads(rs, lat.get(x));
             t.row(x.label, Stats.ms(wall / 1e6), Stats.ms(st.min()) + "-" + Stats.ms(st.max()), Stats.num(mb),
                     Stats.ms(cpu / 1e6), String.format(java.util.Locale.ROOT, "%.1f", cpu / 1e6 / (expected / 1e6)),
+                    Stats.num(median(rs, r -> (double) r.bytes() / r.reads())),
                     x == PtyThroughput.Who.C ? "- (one thread)" : threads, String.format(java.util.Locale.ROOT, "%,d", expected),
                     Double.isNaN(cWall) ? "-" : Stats.ratio(wall / cWall), Stats.ratio(wall / pWall));
             bars.add(new Svg.Bar(x.label, mb, Double.NaN, x.color, Stats.num(mb) + " MB/s, " + Stats.ms(cpu / 1e6) + " ms CPU"));
@@ -152,9 +157,34 @@ final class PtyReport {
         s.reading.append(String.format(java.util.Locale.ROOT, "From the spawn to the first byte of `echo`: procwarden %s ms, "
                 + "pty4j %s ms%s (medians). ", Stats.ms(median(lat.get(PtyThroughput.Who.PLATFORM), r -> r.firstByteNs()) / 1e6),
                 Stats.ms(pFirst / 1e6), Double.isNaN(cFirst) ? "" : ", C " + Stats.ms(cFirst / 1e6) + " ms"));
+        s.reading.append("Mean bytes per read: ");
+        for (PtyThroughput.Who x : who) {
+            s.reading.append(x == who.getFirst() ? "" : ", ").append(x.label.substring(0, x.label.indexOf(',')))
+                    .append(x == PtyThroughput.Who.VIRTUAL ? " (virtual thread)" : x == PtyThroughput.Who.PLATFORM ? " (platform thread)" : "")
+                    .append(' ').append(Stats.num(median(tp.get(x), r -> (double) r.bytes() / r.reads())));
+        }
+        s.reading.append(". ");
         s.reading.append("The child and the terminal's output processing (`onlcr` on every line) take a share of the ")
                 .append("machine's two cores in every contender alike; the wall time is the whole pipeline's.");
         return s;
+    }
+
+    /** What the children's first {@code stty size} printed, 20 children per Java contender, counted. */
+    private static String firstSizes(ProcessMonitor monitor) throws Exception {
+        Map<PtyThroughput.Who, Map<String, Integer>> seen = new EnumMap<>(PtyThroughput.Who.class);
+        for (int i = 0; i < 20; i++) {
+            for (PtyThroughput.Who x : List.of(PtyThroughput.Who.PTY4J, PtyThroughput.Who.PLATFORM)) {
+                seen.computeIfAbsent(x, k -> new java.util.TreeMap<>())
+                        .merge("\"" + PtyThroughput.firstSttySize(monitor, x) + "\"", 1, Integer::sum);
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        for (PtyThroughput.Who x : List.of(PtyThroughput.Who.PLATFORM, PtyThroughput.Who.PTY4J)) {
+            parts.add(x.label.substring(0, x.label.indexOf(',')) + ": " + seen.get(x).entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue() + " times").collect(java.util.stream.Collectors.joining(", ")));
+        }
+        return "The child's first `stty size` (rows columns), 80x24 asked for, 20 children each, alternating, pty4j's "
+                + "first child of this JVM the first of all: " + String.join("; ", parts) + ".";
     }
 
     /** This JVM's open descriptors and what they point to. */

@@ -54,8 +54,8 @@ final class PtyThroughput {
         }
     }
 
-    /** One round: nanoseconds, bytes, platform threads added at the peak (-1: not measured). */
-    record Round(long wallNs, long firstByteNs, long cpuNs, long bytes, int threadsAdded) {
+    /** One round: nanoseconds, bytes, reads that returned data, platform threads added at the peak. */
+    record Round(long wallNs, long firstByteNs, long cpuNs, long bytes, long reads, int threadsAdded) {
         double mbPerSecond() {
             return bytes / 1e6 / (wallNs / 1e9);
         }
@@ -86,8 +86,8 @@ final class PtyThroughput {
         return r;
     }
 
-    /** What a reader gives back: bytes, and nanoseconds from before the spawn to the first byte. */
-    private record Read(long bytes, long firstByteNs) {}
+    /** What a reader gives back: bytes, reads that returned data, nanoseconds from before the spawn to the first byte. */
+    private record Read(long bytes, long reads, long firstByteNs) {}
 
     private interface Reader {
         Read read() throws Exception;
@@ -104,15 +104,13 @@ final class PtyThroughput {
         Read r = reader.read();
         long wall = System.nanoTime() - t0;
         long cpu = os.getProcessCpuTime() - cpu0;
-        return new Round(wall, r.firstByteNs(), cpu, r.bytes(), threads.getPeakThreadCount() - base);
+        return new Round(wall, r.firstByteNs(), cpu, r.bytes(), r.reads(), threads.getPeakThreadCount() - base);
     }
 
     /** procwarden: the pty master on the monitor's loop; the calling thread reads {@code stdout()}. */
     private static Read procwarden(ProcessMonitor monitor, List<String> command) throws Exception {
         long t0 = System.nanoTime();
-        ProcessSpec spec = ProcessSpec.of(command.getFirst(), command.subList(1, command.size()).toArray(String[]::new))
-                .env(Procs.TAG_NAME, Procs.TAG).pty(SIZE);
-        try (ChildProcess c = spec.spawn(monitor)) {
+        try (ChildProcess c = spec(command).spawn(monitor)) {
             Read r = drain(c.stdout(), t0);
             ExitStatus st = c.waitFor();
             if (st.shellCode() != 0) throw new IllegalStateException("procwarden: " + command + " ended " + st);
@@ -122,12 +120,9 @@ final class PtyThroughput {
 
     /** pty4j as its README starts a child, stderr on the same terminal (as procwarden's and forkpty's). */
     private static Read pty4j(List<String> command) throws Exception {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.put(Procs.TAG_NAME, Procs.TAG);
-        env.putIfAbsent("TERM", "xterm");
+        Map<String, String> env = pty4jEnv();
         long t0 = System.nanoTime();
-        PtyProcess p = new PtyProcessBuilder(command.toArray(String[]::new)).setEnvironment(env)
-                .setInitialColumns(SIZE.columns()).setInitialRows(SIZE.rows()).setRedirectErrorStream(true).start();
+        PtyProcess p = pty4jStart(command, env);
         try {
             Read r = drain(p.getInputStream(), t0);
             if (!p.waitFor(300, TimeUnit.SECONDS)) throw new IllegalStateException("pty4j: " + command + " did not exit");
@@ -140,15 +135,58 @@ final class PtyThroughput {
         }
     }
 
+    private static ProcessSpec spec(List<String> command) {
+        return ProcessSpec.of(command.getFirst(), command.subList(1, command.size()).toArray(String[]::new))
+                .env(Procs.TAG_NAME, Procs.TAG).pty(SIZE);
+    }
+
+    private static Map<String, String> pty4jEnv() {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put(Procs.TAG_NAME, Procs.TAG);
+        env.putIfAbsent("TERM", "xterm");
+        return env;
+    }
+
+    private static PtyProcess pty4jStart(List<String> command, Map<String, String> env) throws IOException {
+        return new PtyProcessBuilder(command.toArray(String[]::new)).setEnvironment(env).setInitialColumns(SIZE.columns())
+                .setInitialRows(SIZE.rows()).setRedirectErrorStream(true).start();
+    }
+
+    /** What the child's own first {@code stty size} prints ("24 80" when the size was set before it ran). */
+    static String firstSttySize(ProcessMonitor monitor, Who who) throws Exception {
+        List<String> cmd = List.of(Procs.which("stty"), "size");
+        byte[] out;
+        if (who == Who.PTY4J) {
+            PtyProcess p = pty4jStart(cmd, pty4jEnv());
+            try {
+                out = p.getInputStream().readAllBytes();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("pty4j: stty size did not exit");
+            } finally {
+                p.getOutputStream().close();
+                p.getInputStream().close();
+                if (p.isAlive()) p.destroyForcibly();
+            }
+        } else {
+            try (ChildProcess c = spec(cmd).spawn(monitor)) {
+                out = c.stdout().readAllBytes();
+                c.waitFor();
+            }
+        }
+        return new String(out, java.nio.charset.StandardCharsets.US_ASCII).trim();
+    }
+
     private static Read drain(InputStream in, long t0) throws IOException {
         byte[] buf = new byte[BUFFER];
         long first = -1;
         long n = 0;
+        long reads = 0;
         for (int r; (r = in.read(buf)) >= 0; ) {
-            if (r > 0 && first < 0) first = System.nanoTime() - t0;
+            if (r == 0) continue;
+            if (first < 0) first = System.nanoTime() - t0;
             n += r;
+            reads++;
         }
-        return new Read(n, first);
+        return new Read(n, reads, first);
     }
 
     private static Read onVirtualThread(Reader reader) throws Exception {
@@ -168,7 +206,7 @@ final class PtyThroughput {
         Path bin = CTools.binary(cfg, "ptyfloor", "-lutil");
         if (bin == null) return null;
         String[] f = CTools.run(bin, command.toArray(String[]::new)).getLast().split(" ");
-        return new Round(Long.parseLong(f[1]), Long.parseLong(f[3]), Long.parseLong(f[5]), Long.parseLong(f[7]), 0);
+        return new Round(Long.parseLong(f[1]), Long.parseLong(f[3]), Long.parseLong(f[5]), Long.parseLong(f[7]), Long.parseLong(f[9]), 0);
     }
 
     private static String pty4jVersion() {
