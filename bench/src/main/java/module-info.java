@@ -1,5 +1,5 @@
 /**
- * The benchmark harness: procwarden beside the JDK, NuProcess and C loops (scripts/bench).
+ * The benchmark harness: procwarden beside the JDK, NuProcess, pty4j and C loops (scripts/bench).
  *
  * <p>A module of its own, so it can reach procwarden only as a user does: through the exported
  * package {@code io.procwarden} (a class planted in that package here is a compile error: it
@@ -13,6 +13,8 @@
 module io.procwarden.bench {
     requires io.procwarden;
     requires com.zaxxer.nuprocess;
+    requires pty4j; // an automatic module (its jar's name): the pty comparison's peer
+    requires com.sun.jna; // the JNA both peers run on, for its version in the report
     requires java.management;
     requires jdk.management; // the JVM's CPU time (com.sun.management.OperatingSystemMXBean)
 }

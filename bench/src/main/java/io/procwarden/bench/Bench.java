@@ -57,6 +57,7 @@ public final class Bench {
                         case "jail" -> JailCost.run(cfg, monitor);
                         case "stdio" -> StdioReport.run(cfg);
                         case "tree" -> TreeKill.run(cfg, monitor);
+                        case "pty" -> PtyReport.run(cfg, monitor);
                         default -> throw new IllegalArgumentException(id);
                     };
                     s.notes.add(String.format("Took %.0f s; 1-minute load average %s at the start, %s at the end; %s.",

@@ -20,9 +20,9 @@ final class CTools {
 
     /**
      * Compiles {@code name.c} into the target directory; null when there is no gcc or it fails
-     * ({@link #whyNot} says which).
+     * ({@link #whyNot} says which). {@code libs} are linker flags after the source ({@code -lutil}).
      */
-    static synchronized Path binary(Config cfg, String name) throws Exception {
+    static synchronized Path binary(Config cfg, String name, String... libs) throws Exception {
         if (BUILT.containsKey(name)) return BUILT.get(name);
         Path bin = null;
         String gcc = null;
@@ -35,8 +35,10 @@ final class CTools {
             Path src = cfg.csrc().resolve(name + ".c");
             Path out = cfg.target().resolve(name);
             Files.createDirectories(cfg.target());
-            Process p = new ProcessBuilder(gcc, "-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-pthread", "-o", out.toString(),
-                    src.toString()).redirectErrorStream(true).start();
+            List<String> cc = new ArrayList<>(List.of(gcc, "-O2", "-Wall", "-Wextra", "-Werror", "-std=c11", "-pthread", "-o",
+                    out.toString(), src.toString()));
+            cc.addAll(List.of(libs));
+            Process p = new ProcessBuilder(cc).redirectErrorStream(true).start();
             p.getOutputStream().close();
             String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() == 0) {

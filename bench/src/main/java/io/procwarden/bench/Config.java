@@ -10,13 +10,13 @@ import java.util.Set;
  *
  * <pre>
  * --quick            fewer samples, small N, short idle periods: a smoke run of a few minutes
- * --only=a,b         run only these comparisons (nonchild, child, spawn, polling, concurrent, jail, stdio, tree)
+ * --only=a,b         run only these comparisons (nonchild, child, spawn, polling, concurrent, jail, stdio, tree, pty)
  * --out=DIR          where benchmarks.md and the charts go (default: -Dbench.docs, else ./docs)
  * --no-time-guard    run the N = 10,000 comparisons even when they would take minutes
  * </pre>
  */
 record Config(boolean quick, boolean noTimeGuard, Set<String> only, Path out, Path target, Path csrc, List<String> args) {
-    static final List<String> ALL = List.of("nonchild", "child", "spawn", "polling", "concurrent", "jail", "stdio", "tree");
+    static final List<String> ALL = List.of("nonchild", "child", "spawn", "polling", "concurrent", "jail", "stdio", "tree", "pty");
 
     static Config parse(String[] args) {
         boolean quick = false;

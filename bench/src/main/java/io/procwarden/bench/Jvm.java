@@ -42,7 +42,7 @@ final class Jvm {
         List<String> out = new ArrayList<>();
         for (String a : options()) {
             if (a.startsWith("-D")) continue;
-            out.add(a.startsWith("--module-path=") ? "--module-path=bench/target/classes:core/target/classes:<nuprocess, jna>" : a);
+            out.add(a.startsWith("--module-path=") ? "--module-path=bench/target/classes:core/target/classes:<nuprocess, pty4j, kotlin-stdlib, jna>" : a);
         }
         return String.join(" ", out);
     }
