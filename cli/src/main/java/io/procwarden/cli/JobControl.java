@@ -4,8 +4,6 @@ import io.procwarden.ChildProcess;
 import io.procwarden.Signal;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -14,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * CMD as the foreground job of procwarden's terminal ({@link io.procwarden.ProcessSpec#foregroundJob()}),
