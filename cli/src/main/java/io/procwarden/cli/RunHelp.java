@@ -59,8 +59,8 @@ final class RunHelp {
             SIGTERM, SIGHUP, SIGUSR1, SIGALRM and the other signals that would kill
             procwarden go on to CMD's tree (then SIGCONT); procwarden ends when CMD does.
             If procwarden is killed by SIGKILL (or crashes), CMD gets SIGKILL (a
-            parent-death signal, with util-linux setpriv); CMD's descendants do not, and
-            live on. Run in a terminal (stdin a terminal, procwarden its foreground job),
+            parent-death signal, with util-linux setpriv); CMD's descendants too on a
+            cgroup v2 tree (its guardian), else they live on. Run in a terminal (stdin a terminal, procwarden its foreground job),
             CMD's group is the terminal's foreground job while it runs, as under a shell:
             it reads the terminal, Ctrl-C and Ctrl-Z reach it (Ctrl-Z stops procwarden too;
             fg continues both), and the terminal gets its settings back when CMD ends, even
