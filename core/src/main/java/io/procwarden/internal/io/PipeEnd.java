@@ -147,6 +147,16 @@ public final class PipeEnd implements AutoCloseable {
             return END;
         }
         if (r > 0 && exited) owed.accumulateAndGet(r, (o, n) -> Math.max(0, o - n));
+        if (r == AGAIN && exited) {
+            // Empty now, so nothing of what the pipe held at the exit is left: a read that began
+            // before the exit was seen may have taken it without counting it. Without this, a
+            // stale count would keep the deadline from ever applying (a spin, never an end).
+            owed.set(0);
+            if (System.nanoTime() - deadline >= 0) {
+                end(true); // a writer other than the child still holds the pipe
+                return END;
+            }
+        }
         return r;
     }
 
