@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,9 +40,14 @@ class RunForegroundTmuxIT {
     private String tmux(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socket));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(Cli.GENEROUS.toSeconds(), TimeUnit.SECONDS)).as("tmux " + args[0] + " ended").isTrue();
+        // Output to a file, not read from a pipe: a wait that never ends then fails after GENEROUS
+        // (waitFor is interruptible and bounded; a blocked pipe read would be neither).
+        Path file = Files.createTempFile(dir, "tmux", ".out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(file.toFile()).start();
+        boolean ended = p.waitFor(Cli.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+        if (!ended) p.destroyForcibly();
+        String out = Files.readString(file);
+        assertThat(ended).as("tmux " + String.join(" ", args) + " ended within " + Cli.GENEROUS.toSeconds() + " s").isTrue();
         assertThat(p.exitValue()).as("tmux " + String.join(" ", args) + ": " + out).isZero();
         return out;
     }
@@ -108,7 +112,9 @@ class RunForegroundTmuxIT {
         // Ctrl-Z stops CMD and procwarden; fg continues both, and CMD reads the terminal again (if it
         // did not have it, it would stop at the read with SIGTTIN). "def" is typed only once CMD reads:
         // typed earlier, the outer bash's readline could gather it as its own typeahead.
-        tmux("send-keys", "-t", "t", pw + " sh -c 'read x; echo \"GOT-$x\"; tmux wait-for -S got; tmux wait-for go;"
+        // One tmux client signals "got" and then waits for "go": Ctrl-Z finds CMD's shell waiting for
+        // it, not in the middle of a vfork (whose parent cannot stop until the child has exec'd).
+        tmux("send-keys", "-t", "t", pw + " sh -c 'read x; echo \"GOT-$x\"; tmux wait-for -S got \\; wait-for go;"
                 + " tmux wait-for -S reading; read y; echo \"GOT2-$y\"; exit 3'", "Enter");
         tmux("send-keys", "-t", "t", "abc", "Enter");
         tmux("wait-for", "got");

@@ -38,9 +38,14 @@ class RunPtyTmuxIT {
     private String tmux(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socket));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(Cli.GENEROUS.toSeconds(), TimeUnit.SECONDS)).as("tmux " + args[0] + " ended").isTrue();
+        // Output to a file, not read from a pipe: a wait that never ends then fails after GENEROUS
+        // (waitFor is interruptible and bounded; a blocked pipe read would be neither).
+        Path file = Files.createTempFile(dir, "tmux", ".out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(file.toFile()).start();
+        boolean ended = p.waitFor(Cli.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+        if (!ended) p.destroyForcibly();
+        String out = Files.readString(file);
+        assertThat(ended).as("tmux " + String.join(" ", args) + " ended within " + Cli.GENEROUS.toSeconds() + " s").isTrue();
         assertThat(p.exitValue()).as("tmux " + String.join(" ", args) + ": " + out).isZero();
         return out;
     }
