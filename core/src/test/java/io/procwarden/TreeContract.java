@@ -144,10 +144,34 @@ abstract class TreeContract {
     @Test
     void aLoopThatKeepsForkingIsKilledUnderAPidsLimit() throws Exception {
         // It ignores SIGTERM, so it forks through the whole grace and is then killed while forking:
-        // short-lived children free slots under the limit, long-lived ones fill the tree. bash,
-        // not dash: dash exits when a fork fails at the limit, bash retries.
-        String loop = "trap '' TERM; echo $$; while :; do (exit 0) & sleep 600 & done >/dev/null 2>&1";
-        Spawned s = spawn(ProcessSpec.of("bash", "-c", loop).jail(JailSpec.none().pidsMax(64)), 1);
+        // short-lived children (reaped) free slots under the limit, long-lived ones fill the tree.
+        // Python, which retries a failed fork for ever: dash exits at the first EAGAIN, and bash
+        // gives up (exit 254) when a SIGCHLD cuts its retry's sleep short, which made this flaky.
+        String loop = String.join("\n",
+                "import os, signal",
+                "signal.signal(signal.SIGTERM, signal.SIG_IGN)",
+                "print(os.getpid(), flush=True)",
+                "null = os.open(os.devnull, os.O_WRONLY)",
+                "os.dup2(null, 1)",
+                "os.dup2(null, 2)",
+                "n = 0",
+                "while True:",
+                "    try:",
+                "        pid = os.fork()",
+                "    except OSError:",
+                "        pid = -1",
+                "    if pid == 0:",
+                "        if n % 2 == 0:",
+                "            os._exit(0)",
+                "        signal.pause()",
+                "        os._exit(0)",
+                "    n += 1",
+                "    try:",
+                "        while os.waitpid(-1, os.WNOHANG)[0] > 0:",
+                "            pass",
+                "    except ChildProcessError:",
+                "        pass");
+        Spawned s = spawn(ProcessSpec.of("python3", "-c", loop).jail(JailSpec.none().pidsMax(64)), 1);
         ExitStatus status = s.child().terminateTree(Duration.ofMillis(300)).get(LONG, TimeUnit.SECONDS);
         assertThat(status).isEqualTo(new ExitStatus.Signaled(Signal.KILL, false));
         assertThat(s.child().killedByUs()).isTrue();
