@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
@@ -29,6 +31,13 @@ class RunTreeIT {
         List<CompletableFuture<ExitStatus>> gone = new ArrayList<>();
         for (int i = 0; i < lines; i++) gone.add(ProcessMonitor.shared().watch(Long.parseLong(cli.nextOutLine().strip()))); // strip: a pty's \r
         return gone;
+    }
+
+    /** {@code run [--pty] -- CMD...}: with a pty too, the tree is contained and CMD dies with procwarden. */
+    private static String[] run(boolean pty, String... cmd) {
+        List<String> words = new ArrayList<>(pty ? List.of("run", "--pty", "--") : List.of("run", "--"));
+        words.addAll(List.of(cmd));
+        return words.toArray(String[]::new);
     }
 
     private static void allGone(List<CompletableFuture<ExitStatus>> gone) throws Exception {
@@ -56,9 +65,10 @@ class RunTreeIT {
         }
     }
 
-    @Test
-    void sigkillOfProcwardenLeavesNothingBehind() throws Exception {
-        try (Cli.Running cli = Cli.start("run", "--", "sh", "-c", TREE + "sleep 600")) {
+    @ParameterizedTest(name = "pty {0}")
+    @ValueSource(booleans = {false, true})
+    void sigkillOfProcwardenLeavesNothingBehind(boolean pty) throws Exception {
+        try (Cli.Running cli = Cli.start(run(pty, "sh", "-c", TREE + "sleep 600"))) {
             List<CompletableFuture<ExitStatus>> gone = watch(cli, 2);
             Cli.signal(cli.pid(), "KILL");
             assertThat(cli.finish().exit()).isEqualTo(137);
@@ -97,9 +107,10 @@ class RunTreeIT {
         }
     }
 
-    @Test
-    void whatCmdLeavesRunningIsKilledWhenItEnds() throws Exception {
-        try (Cli.Running cli = Cli.start("run", "--", "sh", "-c", TREE + "exit 3")) {
+    @ParameterizedTest(name = "pty {0}")
+    @ValueSource(booleans = {false, true})
+    void whatCmdLeavesRunningIsKilledWhenItEnds(boolean pty) throws Exception {
+        try (Cli.Running cli = Cli.start(run(pty, "sh", "-c", TREE + "exit 3"))) {
             List<CompletableFuture<ExitStatus>> gone = watch(cli, 2);
             Cli.Result r = cli.finish();
             assertThat(r.exit()).as(r.toString()).isEqualTo(3);
@@ -117,26 +128,6 @@ class RunTreeIT {
             assertThat(gone).as("the setsid sleep outlives CMD and procwarden").isNotDone();
             Cli.signal(daemon, "KILL");
             gone.get(Cli.GENEROUS.toSeconds(), TimeUnit.SECONDS);
-        }
-    }
-
-    @Test
-    void withAPtyTooWhatCmdLeavesRunningIsKilledWhenItEnds() throws Exception {
-        try (Cli.Running cli = Cli.start("run", "--pty", "--", "sh", "-c", TREE + "exit 3")) {
-            List<CompletableFuture<ExitStatus>> gone = watch(cli, 2);
-            Cli.Result r = cli.finish();
-            assertThat(r.exit()).as(r.toString()).isEqualTo(3);
-            allGone(gone);
-        }
-    }
-
-    @Test
-    void withAPtyTooSigkillOfProcwardenLeavesNothingBehind() throws Exception {
-        try (Cli.Running cli = Cli.start("run", "--pty", "--", "sh", "-c", TREE + "sleep 600")) {
-            List<CompletableFuture<ExitStatus>> gone = watch(cli, 2);
-            Cli.signal(cli.pid(), "KILL");
-            assertThat(cli.finish().exit()).isEqualTo(137);
-            allGone(gone);
         }
     }
 }
